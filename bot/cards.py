@@ -1,0 +1,137 @@
+"""The request card in the approval channel, in every state, and the notes to the requester.
+
+One function renders the card from what the database knows, so any update (approval, order,
+failure, shipment) is the same idempotent `chat.update`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bot import ids
+from bot.text import clip, escape, money
+from commands.models import TARGET_STATUSES, RequestState
+from commands.repository import StoredRequest
+
+Block = dict[str, Any]
+MAX_ITEM_LINES = 20
+
+
+def _mrkdwn(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def order_link(order_id: int, control_panel_url: str | None) -> str:
+    if control_panel_url:
+        return f"<{control_panel_url.rstrip('/')}/manage/orders/{order_id}|#{order_id}>"
+    return f"#{order_id}"
+
+
+def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
+                 ) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) for the card of `stored` as it stands now."""
+    request = stored.request
+    cur = stored.currency
+    address = request.address
+    customer = (
+        f"*{escape(address.first_name)} {escape(address.last_name)}* "
+        f"({escape(request.customer_email)})"
+        + (f", {escape(address.phone)}" if address.phone else "")
+        + f"\n{escape(address.street_1)}, {escape(address.city)}, {escape(address.state)} "
+        f"{escape(address.zip)}, {address.country_iso2}"
+    )
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text",
+                                    "text": f"Paid order request {stored.ref}"}},
+        {"type": "section", "text": _mrkdwn(
+            f"Requested by <@{stored.requester_id}> · Customer: {customer}")},
+        {"type": "section", "text": _mrkdwn(_items_text(stored))},
+        {"type": "section", "fields": [
+            _mrkdwn(f"*Catalog total*\n{money(request.catalog_total, cur)}"),
+            _mrkdwn(f"*Amount paid*\n{money(request.amount_paid, cur)}"
+                    + _mismatch(request.amount_mismatch, cur)),
+            _mrkdwn(f"*Payment*\n{escape(request.payment_method)} · "
+                    f"`{escape(request.transaction_id)}`"),
+            _mrkdwn(f"*Order status on approval*\n{_target_status(request.status_id)}"),
+        ]},
+    ]
+    if request.notes:
+        blocks.append({"type": "context", "elements": [
+            _mrkdwn("Notes: " + clip(escape(request.notes), 2900))]})
+    blocks.extend(_state_blocks(stored, control_panel_url))
+    return _fallback(stored), blocks
+
+
+def _items_text(stored: StoredRequest) -> str:
+    request = stored.request
+    cur = stored.currency
+    lines = [
+        f"• {escape(item.name)} (`{escape(item.sku)}`) × {item.quantity} @ "
+        f"{money(item.unit_price)} = {money(item.line_total, cur)}"
+        for item in request.items[:MAX_ITEM_LINES]
+    ]
+    if len(request.items) > MAX_ITEM_LINES:
+        lines.append(f"… and {len(request.items) - MAX_ITEM_LINES} more")
+    lines.append(f"Shipping: {money(request.shipping_cost, cur)}")
+    return "*Items*\n" + "\n".join(lines)
+
+
+def _mismatch(difference: Decimal, currency: str) -> str:
+    if difference == 0:
+        return " ✓"
+    side = "more" if difference > 0 else "less"
+    return (f"\n:warning: *Amount mismatch:* {money(abs(difference), currency)} {side} "
+            "than the catalog total")
+
+
+def _target_status(status_id: int) -> str:
+    return TARGET_STATUSES.get(status_id, str(status_id))
+
+
+def _state_blocks(stored: StoredRequest, control_panel_url: str | None) -> list[Block]:
+    if stored.state == RequestState.PENDING:
+        return [{"type": "actions", "block_id": ids.DECISION_BLOCK, "elements": [
+            {"type": "button", "action_id": ids.APPROVE, "style": "primary",
+             "text": {"type": "plain_text", "text": "Approve"}, "value": stored.ref},
+            {"type": "button", "action_id": ids.REJECT, "style": "danger",
+             "text": {"type": "plain_text", "text": "Reject"}, "value": stored.ref},
+        ]}]
+    return [{"type": "section", "text": _mrkdwn(status_line(stored, control_panel_url))}]
+
+
+def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> str:
+    by = f"<@{stored.decided_by}>"
+    if stored.state == RequestState.REJECTED:
+        return f":x: *Rejected* by {by}: {escape(stored.reject_reason)}"
+    if stored.state == RequestState.ORDERED and stored.order_id is not None:
+        return (f":white_check_mark: *Approved* by {by} · BigCommerce order "
+                f"*{order_link(stored.order_id, control_panel_url)}* · "
+                f"Status: *{escape(stored.order_status)}*")
+    if stored.state == RequestState.FAILED:
+        return (f":warning: *Approved* by {by}, but no order was created: "
+                f"{escape(stored.problem)} A person needs to look at this.")
+    line = f":hourglass_flowing_sand: *Approved* by {by} · creating the BigCommerce order…"
+    if stored.problem:
+        line += f"\n:warning: {escape(stored.problem)} (retrying)"
+    return line
+
+
+def _fallback(stored: StoredRequest) -> str:
+    request = stored.request
+    head = (f"Paid order request {stored.ref} from <@{stored.requester_id}>: "
+            f"{money(request.amount_paid, stored.currency)} by {escape(request.payment_method)}")
+    if stored.state == RequestState.PENDING:
+        return head + " — waiting for approval"
+    if stored.state == RequestState.ORDERED:
+        return head + f" — BigCommerce order #{stored.order_id} ({escape(stored.order_status)})"
+    return head + f" — {stored.state.value}"
+
+
+def requester_notice(stored: StoredRequest, *, approval_channel: str,
+                     control_panel_url: str | None = None) -> str:
+    """What the requester is told about their request, as it stands now."""
+    if stored.state == RequestState.PENDING:
+        return (f"Your paid order request *{stored.ref}* is waiting for approval in "
+                f"<#{approval_channel}>.")
+    return f"Your paid order request *{stored.ref}*: " + status_line(stored, control_panel_url)

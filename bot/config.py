@@ -1,0 +1,169 @@
+"""Configuration from the environment (and a `.env` file), checked once at start-up."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_SLACK_ID_LIST = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it in one plain sentence."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      case_sensitive=False)
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    bigcommerce_store_hash: str | None = None
+    bigcommerce_access_token: SecretStr | None = None
+    bigcommerce_api_url: str = "https://api.bigcommerce.com"
+    bigcommerce_sandbox: bool = False
+    database_url: str = "sqlite:///paidorder.db"
+    paidorder_approval_channel: str
+    paidorder_approvers: str
+    paidorder_requesters: str = ""
+    paidorder_summary_channel: str | None = None
+    paidorder_summary_cron: str = "0 9 * * *"
+    paidorder_timezone: str = "UTC"
+    paidorder_poll_seconds: int = Field(default=300, ge=10)
+    paidorder_webhook_secret: SecretStr | None = None
+    paidorder_external_source: str = Field(default="Slack (paidorder)", min_length=1,
+                                           max_length=100)
+    paidorder_log_format: str = "text"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        # slack_sdk joins method names onto this URL; without the slash it drops the "api/".
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("paidorder_approval_channel", "paidorder_summary_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not _CHANNEL.match(value):
+            raise ValueError("must be a channel id like C0123ABCD (not a #name)")
+        return value
+
+    @field_validator("paidorder_approvers", "paidorder_requesters")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        bad = [i for i in _split(value) if not _SLACK_ID_LIST.match(i)]
+        if bad:
+            raise ValueError(f"has {bad[0]!r}, which is not a user id (U…) or user group id (S…)")
+        return value
+
+    @field_validator("paidorder_approvers")
+    @classmethod
+    def _some_approver(cls, value: str) -> str:
+        if not _split(value):
+            raise ValueError("needs at least one user id (U…) or user group id (S…)")
+        return value
+
+    @field_validator("paidorder_summary_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"is not a five-field cron expression ({exc})") from None
+        return value
+
+    @field_validator("paidorder_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone such as Europe/Berlin") from None
+        return value
+
+    @field_validator("paidorder_log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    @model_validator(mode="after")
+    def _bigcommerce(self) -> Settings:
+        if self.bigcommerce_sandbox:
+            return self
+        if not self.bigcommerce_store_hash:
+            raise ValueError("BIGCOMMERCE_STORE_HASH is required unless BIGCOMMERCE_SANDBOX=1")
+        if not self.bigcommerce_access_token:
+            raise ValueError("BIGCOMMERCE_ACCESS_TOKEN is required unless BIGCOMMERCE_SANDBOX=1")
+        return self
+
+    @property
+    def approvers(self) -> list[str]:
+        return _split(self.paidorder_approvers)
+
+    @property
+    def requesters(self) -> list[str]:
+        return _split(self.paidorder_requesters)
+
+    @property
+    def summary_channel(self) -> str:
+        return self.paidorder_summary_channel or self.paidorder_approval_channel
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.paidorder_timezone)
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one sentence per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    sentences = []
+    for error in exc.errors():
+        name = "_".join(str(p) for p in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing":
+            sentences.append(f"{name} is not set; it is required.")
+        elif not name:
+            sentences.append(message + ".")
+        else:
+            sentences.append(f"{name} {message}." if message[0].islower()
+                             else f"{name}: {message}.")
+    return " ".join(sentences)

@@ -1,0 +1,196 @@
+"""`paidorder demo`: the whole story offline, with the real bot, over real HTTP.
+
+Starts the built-in BigCommerce sandbox store and the local Slack stand-in, runs the bot against
+them in HTTP mode, plays a requester and an approver with signed Slack requests, and prints the
+Slack conversation as text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot import ids
+from bot.config import load_settings
+from bot.runtime import Bot
+from sandbox.bigcommerce import SandboxServer
+from sandbox.slack import SlackStandIn
+from sandbox.slack_requests import SlackRequests
+
+SALES, APPROVALS = "C0SALES", "C0APPROVALS"
+RILEY, AVERY = "U0RILEY", "U0AVERY"
+SIGNING_SECRET = "demo-signing-secret"
+BOT_TOKEN = "xoxb-demo"
+
+FIRST_REQUEST = {
+    "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe",
+    "phone": "+1 512 555 0100", "street": "12 Main St", "city": "Austin", "state": "Texas",
+    "zip": "78701", "country": "US", "shipping_cost": "5.00",
+    "payment_method": "Bank transfer", "transaction_id": "BT-2026-11-27-0042",
+    "amount_paid": "56.98", "notes": "Wire received at 10:12; customer picks blue gift wrap",
+}
+SECOND_REQUEST = {
+    "email": "sam@example.com", "first_name": "Sam", "last_name": "Lee",
+    "street": "500 Pine St", "city": "Seattle", "state": "Washington", "zip": "98101",
+    "country": "US", "items": "BEANIE-GRY x 1", "payment_method": "Cash",
+    "transaction_id": "RCPT-7781", "amount_paid": "20.00",
+}
+
+
+class DemoFailed(Exception):
+    pass
+
+
+class Demo:
+    def __init__(self, out: TextIO, workdir: Path) -> None:
+        self.out = out
+        self.workdir = workdir
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def run(self) -> int:
+        with ExitStack() as stack:
+            store = SandboxServer().start()
+            stack.callback(store.stop)
+            slack = SlackStandIn(
+                bot_token=BOT_TOKEN, channels={SALES: "sales", APPROVALS: "approvals"},
+                users={RILEY: "Riley (sales)", AVERY: "Avery (finance)"},
+                usergroups={"S0FINANCE": [AVERY]},
+            ).start()
+            stack.callback(slack.stop)
+            bot = Bot(_settings(store, slack, self.workdir), host="127.0.0.1", port=0).start()
+            stack.callback(bot.stop)
+            self.say(f"Sandbox store {store.url} · Slack stand-in {slack.api_url} · "
+                     f"bot {bot.url}\n")
+            player = SlackRequests(bot.url, SIGNING_SECRET, response_url=slack.response_url(
+                "demo", channel=SALES))
+            order_id = self.story(player, slack)
+            self.check(bot, order_id)
+            self.say("\n=== The Slack conversation ===\n")
+            self.say(slack.transcript())
+            self.say(f"\nDone: BigCommerce order #{order_id} exists, paid "
+                     f"(status Awaiting Fulfillment), created exactly once.")
+        return 0
+
+    def story(self, player: SlackRequests, slack: SlackStandIn) -> int:
+        self.say("1. Riley runs /paidorder in #sales; the form opens.")
+        form = self.open_form(player, slack)
+        self.say("2. Riley submits it with a typo in the items:")
+        answer = player.submit(RILEY, form, {**FIRST_REQUEST,
+                                             "items": "TSHIRT-RED-M x 2\nHAT-XL x 1"}).json()
+        for field, message in answer.get("errors", {}).items():
+            self.say(f"   inline error on {field}: {message}")
+        if "errors" not in answer:
+            raise DemoFailed(f"expected inline errors, got {answer}")
+        self.say("3. Riley fixes line 2 and submits; the request card appears in #approvals.")
+        done = player.submit(RILEY, form, {**FIRST_REQUEST, "items": "TSHIRT-RED-M x 2\nMUG-WHT"})
+        _expect(done.status_code == 200 and not done.content, f"submission answered {done.text}")
+        first = self.card(slack, 1)
+        self.say("4. Riley tries to approve their own request and is told no.")
+        player.click(RILEY, APPROVALS, first, ids.APPROVE, first["value"])
+        slack.wait_for("chat.postEphemeral", where=lambda c: c.args.get("user") == RILEY
+                       and "own request" in str(c.args.get("text")))
+        self.say("5. A second request (paid in cash, amount off by 4.00) is submitted...")
+        form = self.open_form(player, slack)
+        player.submit(RILEY, form, SECOND_REQUEST)
+        second = self.card(slack, 2)
+        self.say("6. ...and Avery (finance approvers group) rejects it with a reason.")
+        player.click(AVERY, APPROVALS, second, ids.REJECT, second["value"])
+        reject_form = slack.wait_for("views.open", count=3)[-1].args["view"]
+        player.submit(AVERY, {**reject_form, "id": "VREJECT"},
+                      {ids.REASON_BLOCK: "Receipt says 20.00 but the beanie is 24.00 — "
+                                         "please check with the customer."})
+        self.wait_card(slack, second["ts"], "Rejected")
+        self.say("7. Avery approves the first request; the bot creates the paid order.")
+        player.click(AVERY, APPROVALS, first, ids.APPROVE, first["value"])
+        text = self.wait_card(slack, first["ts"], "Status:")
+        order_id = int(re.search(r"BigCommerce order \S*#(\d+)", text)[1])
+        self.say(f"   card now shows BigCommerce order #{order_id}.")
+        return order_id
+
+    def open_form(self, player: SlackRequests, slack: SlackStandIn) -> dict[str, Any]:
+        before = len(slack.calls_to("views.open"))
+        response = player.command(RILEY, SALES)
+        _expect(response.status_code == 200, f"/paidorder answered {response.status_code}")
+        opened = slack.wait_for("views.open", count=before + 1)[-1]
+        view = opened.args["view"]
+        return view if isinstance(view, dict) else {}
+
+    def card(self, slack: SlackStandIn, count: int) -> dict[str, Any]:
+        call = slack.wait_for("chat.postMessage", count=count,
+                              where=lambda c: c.args.get("channel") == APPROVALS)[-1]
+        message = slack.messages(APPROVALS)[-1]
+        value = next(e["value"] for b in message.blocks if b.get("type") == "actions"
+                     for e in b["elements"] if e["action_id"] == ids.APPROVE)
+        _expect(bool(call), "no card")
+        return {"ts": message.ts, "text": message.text, "blocks": message.blocks, "value": value}
+
+    def wait_card(self, slack: SlackStandIn, ts: str, words: str, timeout: float = 15.0) -> str:
+        return _wait(lambda: _card_text(slack, ts, words), timeout,
+                     f"the card never showed {words!r}")
+
+    def check(self, bot: Bot, order_id: int) -> None:
+        """Ask the store itself, over its API, what exists now."""
+        client = bot.services.bigcommerce
+        orders = list(client.get_many("/v2/orders"))
+        _expect([o["id"] for o in orders] == [order_id],
+                f"expected exactly order #{order_id}, the store has {[o['id'] for o in orders]}")
+        order = client.get_order(order_id)
+        self.say(f"   In the store: order #{order['id']} · {order['status']} · "
+                 f"{order['payment_method']} {order['payment_provider_id']} · "
+                 f"external_order_id {order['external_order_id']} · "
+                 f"total {order['total_inc_tax']} {order['currency_code']}")
+
+
+def _card_text(slack: SlackStandIn, ts: str, words: str) -> str | None:
+    from sandbox.slack import render_blocks
+
+    message = slack.message(APPROVALS, ts)
+    text = render_blocks(message.blocks)
+    return text if words in text else None
+
+
+def _wait(probe: Callable[[], Any], timeout: float, failure: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise DemoFailed(failure)
+
+
+def _expect(condition: bool, failure: str) -> None:
+    if not condition:
+        raise DemoFailed(failure)
+
+
+def _settings(store: SandboxServer, slack: SlackStandIn, workdir: Path):
+    return load_settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url, slack_app_token=None,
+        bigcommerce_store_hash=store.store_hash, bigcommerce_access_token=store.access_token,
+        bigcommerce_api_url=store.url, bigcommerce_sandbox=False,
+        database_url=f"sqlite:///{workdir / 'demo.db'}",
+        paidorder_approval_channel=APPROVALS, paidorder_approvers="S0FINANCE",
+        paidorder_requesters="", paidorder_webhook_secret="demo-webhook-secret",
+    )
+
+
+def run(out: TextIO = sys.stdout) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="paidorder-demo-") as workdir:
+        try:
+            return Demo(out, Path(workdir)).run()
+        except DemoFailed as exc:
+            print(f"\nDEMO FAILED: {exc}", file=out)
+            return 1

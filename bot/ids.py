@@ -1,0 +1,13 @@
+"""Every callback, block and action id the bot's Slack surfaces use, in one place."""
+
+COMMAND = "/paidorder"
+
+REQUEST_MODAL = "paidorder_request"  # view callback_id
+REJECT_MODAL = "paidorder_reject"
+
+APPROVE = "paidorder_approve"  # button action_ids
+REJECT = "paidorder_reject_button"
+DECISION_BLOCK = "paidorder_decision"
+
+VALUE = "value"  # action_id of every input element; the block_id names the field
+REASON_BLOCK = "reason"

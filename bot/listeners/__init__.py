@@ -1,0 +1,14 @@
+"""Bolt listeners: parse the Slack payload, call the command layer, render, done."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners import decisions, request_form, slash
+from bot.services import Services
+
+
+def register(app: App, services: Services, wake_worker) -> None:
+    slash.register(app, services)
+    request_form.register(app, services, wake_worker)
+    decisions.register(app, services, wake_worker)

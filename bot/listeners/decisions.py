@@ -1,0 +1,81 @@
+"""Approve and Reject: buttons anyone in the channel can see, so every click is re-checked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.services import Services
+from bot.views import metadata, reject_modal
+from commands.handlers import Invalid, Refused, approve_request, may_decide, reject_request
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services, wake_worker: Callable[[], None]) -> None:
+    def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        ref = body["actions"][0]["value"]
+        try:
+            result = approve_request(ref, user_id=user, repo=services.repo,
+                                     approvers=services.approvers)
+        except Exception:
+            log.exception("approval of %s by %s failed", ref, user)
+            _refuse(client, body, "Something went wrong recording your approval; "
+                                  "nothing was changed. Please try again.")
+            return
+        if isinstance(result, Refused):
+            _refuse(client, body, result.message)
+            return
+        log.info("request %s approved by %s", ref, user)
+        wake_worker()
+
+    def reject(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        ref = body["actions"][0]["value"]
+        try:
+            refusal = may_decide(user, services.repo.get(ref), services.approvers)
+            if refusal:
+                _refuse(client, body, refusal.message)
+                return
+            client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref))
+        except Exception:
+            log.exception("could not open the reject form for %s", ref)
+            _refuse(client, body, "I couldn't open the reject form; please try again.")
+
+    def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        ref = str(metadata(view).get("ref", ""))
+        reason = (view["state"]["values"].get(ids.REASON_BLOCK, {}).get(ids.VALUE, {})
+                  .get("value") or "")
+        result = reject_request(ref, user_id=user, reason=reason, repo=services.repo,
+                                approvers=services.approvers)
+        if isinstance(result, Invalid):
+            ack(response_action="errors", errors={ids.REASON_BLOCK: result.errors["reason"]})
+        elif isinstance(result, Refused):
+            ack(response_action="errors", errors={ids.REASON_BLOCK: result.message})
+        else:
+            ack()
+            log.info("request %s rejected by %s", ref, user)
+            wake_worker()
+
+    app.action(ids.APPROVE)(approve)
+    app.action(ids.REJECT)(reject)
+    app.view(ids.REJECT_MODAL)(reason_submitted)
+
+
+def _refuse(client: WebClient, body: dict[str, Any], message: str) -> None:
+    """An ephemeral answer to the clicker only; the card stays as it is."""
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get(
+        "id")
+    try:
+        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=message)
+    except Exception:
+        log.exception("could not tell %s: %s", body["user"]["id"], message)

@@ -1,0 +1,40 @@
+"""The request modal's submission: validate inline, store, and let the worker post the card."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import ids
+from bot.services import Services
+from bot.views import form_from_view, metadata
+from commands.handlers import Invalid, submit_request
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services, wake_worker: Callable[[], None]) -> None:
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        if not services.requesters.includes(user):
+            ack(response_action="errors", errors={
+                "items": "You're not on the list of people who may record paid orders."})
+            return
+        # Validation has to finish inside the acknowledgement: that is the only way Slack
+        # shows errors on the form. The catalog lookup runs under its own time budget.
+        result = submit_request(
+            form_from_view(view), requester_id=user,
+            origin_channel=metadata(view).get("channel"), repo=services.repo,
+            lookup=services.catalog.lookup, currency=services.store_info.currency,
+        )
+        if isinstance(result, Invalid):
+            ack(response_action="errors", errors=result.errors)
+            return
+        ack()
+        log.info("request %s submitted by %s", result.stored.ref, user)
+        wake_worker()
+
+    app.view(ids.REQUEST_MODAL)(submitted)

@@ -1,0 +1,95 @@
+"""A running bot: services, Slack app, outbox worker and HTTP server, started and stopped as one.
+
+`paidorder serve`, the demo and the end-to-end tests all run this same object.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import text
+
+from bot.app import build_app
+from bot.config import ConfigError, Settings
+from bot.followups import job_runner
+from bot.server import HTTPServer, wsgi_app
+from bot.services import Services, build_services
+from bot.worker import OutboxWorker
+from commands.bigcommerce import BigCommerceClient
+
+log = logging.getLogger(__name__)
+
+
+class Bot:
+    def __init__(self, settings: Settings, *, host: str = "0.0.0.0", port: int = 3000,
+                 bigcommerce: BigCommerceClient | None = None,
+                 lease: timedelta = timedelta(seconds=30), http: bool = True) -> None:
+        self.settings = settings
+        self.services: Services = build_services(settings, bigcommerce=bigcommerce)
+        self.identity = _identify(self.services)
+        self.worker = OutboxWorker(self.services.repo, job_runner(self.services), lease=lease)
+        self.app = build_app(self.services, identity=self.identity, wake_worker=self.worker.wake)
+        self.server = HTTPServer(
+            wsgi_app(self.app if http else None, health=self.health, webhook=self.webhook),
+            host=host, port=port)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> Bot:
+        self.worker.start()
+        self.server.start()
+        log.info("paidorder is listening on port %s", self.server.port)
+        return self
+
+    def stop(self) -> None:
+        """Stop taking requests, let running jobs finish, then release everything."""
+        self.server.stop()
+        self.worker.stop()
+        self.services.close()
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        database = _database_ok(self.services)
+        last = self.services.bigcommerce.last_call
+        report = {
+            "ok": database and self.worker.alive,
+            "database": "ok" if database else "unreachable",
+            "worker": "running" if self.worker.alive else "stopped",
+            "slack": {"team": self.identity.get("team"), "bot_user": self.identity.get("user_id")},
+            "bigcommerce": last.outcome if last else "no call yet",
+        }
+        return bool(report["ok"]), report
+
+    def webhook(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        secret = self.settings.paidorder_webhook_secret
+        given = headers.get("x-paidorder-secret", "")
+        if secret is None or not hmac.compare_digest(given.encode(),
+                                                     secret.get_secret_value().encode()):
+            return 401, {"error": "unauthorized"}
+        return 202, {}
+
+
+def _identify(services: Services) -> dict[str, Any]:
+    try:
+        answer = services.slack.auth_test()
+    except SlackApiError as exc:
+        raise ConfigError(
+            f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}).") from None
+    except OSError as exc:
+        raise ConfigError(f"Slack could not be reached at {services.settings.slack_api_url} "
+                          f"({exc}).") from None
+    return dict(answer.data) if isinstance(answer.data, dict) else {}
+
+
+def _database_ok(services: Services) -> bool:
+    try:
+        with services.repo.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False

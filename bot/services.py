@@ -1,0 +1,99 @@
+"""The composition root: the one place that wires real adapters together from the settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+from commands.bigcommerce import BigCommerceClient
+from commands.catalog import Catalog
+from commands.repository import Repository, connect
+from commands.roster import Roster
+from commands.store_info import StoreInfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    repo: Repository
+    bigcommerce: BigCommerceClient
+    catalog: Catalog
+    approvers: Roster
+    requesters: Roster
+    store_info: StoreInfo
+    slack: WebClient
+    stoppers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        for stop in reversed(self.stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("error while shutting down")
+        self.stoppers.clear()
+
+
+def slack_client(settings: Settings) -> WebClient:
+    # Results must reach Slack even when it is rate limiting or briefly failing.
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def bigcommerce_client(settings: Settings, stoppers: list) -> BigCommerceClient:
+    if settings.bigcommerce_sandbox:
+        from sandbox.bigcommerce import SandboxServer
+
+        server = SandboxServer().start()
+        stoppers.append(server.stop)
+        log.info("using the built-in sandbox store at %s", server.url)
+        return BigCommerceClient(server.url, server.store_hash, server.access_token)
+    assert settings.bigcommerce_store_hash and settings.bigcommerce_access_token
+    return BigCommerceClient(settings.bigcommerce_api_url, settings.bigcommerce_store_hash,
+                             settings.bigcommerce_access_token.get_secret_value())
+
+
+def group_members(client: WebClient):
+    def members_of(group: str) -> list[str]:
+        return list(client.usergroups_users_list(usergroup=group).get("users") or [])
+    return members_of
+
+
+def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None = None
+                   ) -> Services:
+    stoppers: list = []
+    repo = Repository(connect(settings.database_url))
+    repo.create_schema()
+    client = bigcommerce or bigcommerce_client(settings, stoppers)
+    slack = slack_client(settings)
+    members_of = group_members(slack)
+    store_info = StoreInfo(client)
+    store_info.load_in_background()
+    return Services(
+        settings=settings,
+        repo=repo,
+        bigcommerce=client,
+        catalog=Catalog(client),
+        approvers=Roster(settings.approvers, members_of),
+        requesters=Roster(settings.requesters, members_of, everyone_if_empty=True),
+        store_info=store_info,
+        slack=slack,
+        stoppers=stoppers,
+    )

@@ -1,0 +1,120 @@
+"""Block Kit for the request modal, the reject modal and the form's answers, as pure functions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot import ids
+from commands.models import PAYMENT_METHODS, TARGET_STATUSES, FormField, RequestForm
+
+Block = dict[str, Any]
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _option(label: str, value: str) -> dict[str, Any]:
+    return {"text": _plain(label), "value": value}
+
+
+def _input(field: FormField, label: str, element: dict[str, Any], *, optional: bool = False,
+           hint: str | None = None) -> Block:
+    block: Block = {"type": "input", "block_id": field.value, "label": _plain(label),
+                    "optional": optional, "element": {"action_id": ids.VALUE, **element}}
+    if hint:
+        block["hint"] = _plain(hint)
+    return block
+
+
+def _text(max_length: int = 255, **extra: Any) -> dict[str, Any]:
+    return {"type": "plain_text_input", "max_length": max_length, **extra}
+
+
+def _number(**extra: Any) -> dict[str, Any]:
+    return {"type": "number_input", "is_decimal_allowed": True, "min_value": "0", **extra}
+
+
+def request_modal(*, origin_channel: str | None) -> dict[str, Any]:
+    payment_options = [_option(m, m) for m in PAYMENT_METHODS]
+    status_options = [_option(name, str(sid)) for sid, name in TARGET_STATUSES.items()]
+    blocks = [
+        _input(FormField.EMAIL, "Customer email", {"type": "email_text_input"}),
+        _input(FormField.FIRST_NAME, "First name", _text()),
+        _input(FormField.LAST_NAME, "Last name", _text()),
+        _input(FormField.PHONE, "Phone", _text(50), optional=True),
+        _input(FormField.STREET, "Street address", _text()),
+        _input(FormField.CITY, "City", _text()),
+        _input(FormField.STATE, "State", _text(), hint="Full name, e.g. Texas"),
+        _input(FormField.ZIP, "ZIP / Postal code", _text(20)),
+        _input(FormField.COUNTRY, "Country", _text(2, initial_value="US"),
+               hint="Two-letter code, e.g. US, CA, GB"),
+        _input(FormField.ITEMS, "Items", _text(3000, multiline=True, placeholder=_plain(
+            "TSHIRT-RED-M x 2")), hint="One item per line: SKU x QTY"),
+        _input(FormField.SHIPPING_COST, "Shipping cost", _number(initial_value="0"),
+               optional=True),
+        _input(FormField.PAYMENT_METHOD, "Payment method",
+               {"type": "static_select", "options": payment_options,
+                "placeholder": _plain("How was it paid?")}),
+        _input(FormField.TRANSACTION_ID, "Transaction ID", _text(100),
+               hint="The payment's reference: bank reference, receipt or terminal id"),
+        _input(FormField.AMOUNT_PAID, "Amount paid", _number()),
+        _input(FormField.ORDER_STATUS, "Order status",
+               {"type": "static_select", "options": status_options,
+                "initial_option": status_options[0]}),
+        _input(FormField.NOTES, "Notes", _text(3000, multiline=True), optional=True,
+               hint="Staff notes on the order; not shown to the customer"),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.REQUEST_MODAL,
+        "title": _plain("Record a paid order"),
+        "submit": _plain("Submit for approval"),
+        "close": _plain("Cancel"),
+        "private_metadata": json.dumps({"channel": origin_channel}),
+        "blocks": blocks,
+    }
+
+
+def reject_modal(ref: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": ids.REJECT_MODAL,
+        "title": _plain("Reject request"),
+        "submit": _plain("Reject"),
+        "close": _plain("Cancel"),
+        "private_metadata": json.dumps({"ref": ref}),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"Rejecting *{ref}*."}},
+            {"type": "input", "block_id": ids.REASON_BLOCK, "label": _plain("Reason"),
+             "element": {"type": "plain_text_input", "action_id": ids.VALUE, "multiline": True,
+                         "max_length": 2000}},
+        ],
+    }
+
+
+def form_from_view(view: dict[str, Any]) -> RequestForm:
+    """The answers of a submitted request modal, as text, whatever element carried them."""
+    values = view.get("state", {}).get("values", {})
+    answers: dict[str, str | None] = {}
+    for field in FormField:
+        state = values.get(field.value, {}).get(ids.VALUE) or {}
+        answers[field.value] = _answer(state)
+    return RequestForm(**answers)
+
+
+def _answer(state: dict[str, Any]) -> str | None:
+    selected = state.get("selected_option")
+    if selected:
+        return str(selected.get("value"))
+    value = state.get("value")
+    return None if value is None else str(value)
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,110 @@
+"""SKU resolution for the request modal: a short-lived cache and a time budget.
+
+The modal's inline errors have to be in Slack's 3-second acknowledgement, so the catalog is
+asked under a budget; a lookup that overruns keeps going in the background and fills the cache,
+so the requester's next try is instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from decimal import Decimal
+from typing import Any, Protocol
+
+from commands.bigcommerce import BigCommerceError, RateLimited
+from commands.validation import CatalogEntry, CatalogUnavailable
+
+log = logging.getLogger(__name__)
+
+SLOW = "BigCommerce is slow to answer — try again in a minute."
+
+
+class CatalogSource(Protocol):
+    def variants_by_sku(self, skus: Sequence[str]) -> list[dict[str, Any]]: ...
+    def products_by_id(self, ids: Sequence[int]) -> list[dict[str, Any]]: ...
+
+
+class Catalog:
+    def __init__(self, source: CatalogSource, *, ttl: float = 120.0, budget: float = 2.0,
+                 max_entries: int = 5000, clock: Callable[[], float] = time.monotonic) -> None:
+        self._source = source
+        self._ttl = ttl
+        self._budget = budget
+        self._max_entries = max_entries
+        self._clock = clock
+        self._cache: dict[str, tuple[float, CatalogEntry | None]] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="catalog")
+
+    def lookup(self, skus: list[str]) -> Mapping[str, CatalogEntry]:
+        """Entries for the SKUs that exist; raises CatalogUnavailable with a plain message."""
+        found, missing = self._cached(skus)
+        if not missing:
+            return found
+        future: Future[dict[str, CatalogEntry]] = self._pool.submit(self._fetch, missing)
+        try:
+            fetched = future.result(timeout=self._budget)
+        except FutureTimeout:
+            raise CatalogUnavailable(SLOW) from None
+        except RateLimited:
+            raise CatalogUnavailable(SLOW) from None
+        except BigCommerceError as exc:
+            log.warning("catalog lookup failed: %s", exc)
+            raise CatalogUnavailable(
+                f"Could not check the items in BigCommerce ({exc}). Try again in a minute."
+            ) from None
+        return {**found, **fetched}
+
+    def _cached(self, skus: list[str]) -> tuple[dict[str, CatalogEntry], list[str]]:
+        now = self._clock()
+        found: dict[str, CatalogEntry] = {}
+        missing: list[str] = []
+        with self._lock:
+            for sku in skus:
+                hit = self._cache.get(sku.upper())
+                if hit is None or hit[0] <= now:
+                    missing.append(sku)
+                elif hit[1] is not None:
+                    found[sku] = hit[1]
+        return found, missing
+
+    def _fetch(self, skus: list[str]) -> dict[str, CatalogEntry]:
+        variants = self._source.variants_by_sku(skus)
+        product_ids = sorted({int(v["product_id"]) for v in variants})
+        products = {int(p["id"]): p for p in self._source.products_by_id(product_ids)} \
+            if product_ids else {}
+        entries = {str(v["sku"]).upper(): _entry(v, products.get(int(v["product_id"])))
+                   for v in variants}
+        self._remember(skus, entries)
+        return {sku: entries[sku.upper()] for sku in skus if sku.upper() in entries}
+
+    def _remember(self, asked: list[str], entries: dict[str, CatalogEntry]) -> None:
+        expires = self._clock() + self._ttl
+        with self._lock:
+            if len(self._cache) + len(asked) > self._max_entries:
+                self._cache.clear()  # bounded memory beats a clever eviction policy here
+            for sku in asked:
+                self._cache[sku.upper()] = (expires, entries.get(sku.upper()))
+
+
+def _entry(variant: dict[str, Any], product: dict[str, Any] | None) -> CatalogEntry:
+    price = variant.get("calculated_price")
+    if price is None:
+        price = variant.get("price")
+    if price is None and product is not None:
+        price = product.get("price")
+    disabled = bool(variant.get("purchasing_disabled")) or (
+        product is not None and product.get("availability") == "disabled")
+    return CatalogEntry(
+        sku=str(variant["sku"]),
+        name=str(product.get("name")) if product else str(variant["sku"]),
+        product_id=int(variant["product_id"]),
+        variant_id=int(variant["id"]),
+        price=Decimal(str(price or "0")).quantize(Decimal("0.01")),
+        purchasable=not disabled,
+    )

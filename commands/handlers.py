@@ -1,0 +1,159 @@
+"""One function per command: submit, approve, reject, create the paid order.
+
+Handlers receive their ports (repository, BigCommerce client, catalog, rosters) as arguments and
+return plain results; the Slack layer decides how to show them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from commands.bigcommerce import (
+    AuthenticationFailed,
+    BigCommerceClient,
+    BigCommerceError,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+)
+from commands.models import RequestForm, RequestState
+from commands.orders import order_body
+from commands.repository import PaymentAlreadyBooked, Repository, StoredRequest
+from commands.roster import Roster
+from commands.validation import CatalogLookup, Errors, validate_request
+
+log = logging.getLogger(__name__)
+
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Submitted:
+    stored: StoredRequest
+
+
+@dataclass(frozen=True)
+class Invalid:
+    errors: Errors
+
+
+@dataclass(frozen=True)
+class Decided:
+    stored: StoredRequest
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The click or submission changes nothing; `message` says why, in plain words."""
+
+    message: str
+
+
+class RetryLater(Exception):
+    """The order may or may not exist yet; try again later, looking it up first."""
+
+
+def submit_request(
+    form: RequestForm, *, requester_id: str, origin_channel: str | None, repo: Repository,
+    lookup: CatalogLookup, currency: str,
+) -> Submitted | Invalid:
+    result = validate_request(form, lookup=lookup, payment_booked=repo.payment_booked)
+    if isinstance(result, dict):
+        return Invalid(result)
+    try:
+        stored = repo.add_request(result, requester_id=requester_id,
+                                  origin_channel=origin_channel, currency=currency)
+    except PaymentAlreadyBooked:
+        # Two requests with the same payment raced past the check above; the index decided.
+        return Invalid({"transaction_id": (
+            f"Transaction ID {result.transaction_id} was already booked as a "
+            f"{result.payment_method} payment.")})
+    return Submitted(stored)
+
+
+def may_decide(user_id: str, stored: StoredRequest | None, approvers: Roster) -> Refused | None:
+    """The one place that decides whether `user_id` may approve or reject a request."""
+    if stored is None:
+        return Refused("That request no longer exists.")
+    if user_id == stored.requester_id:
+        return Refused("You can't approve or reject your own request; another approver must.")
+    if not approvers.includes(user_id):
+        return Refused("Only approvers can approve or reject paid-order requests.")
+    if stored.state != RequestState.PENDING:
+        return Refused(_already_decided(stored))
+    return None
+
+
+def approve_request(ref: str, *, user_id: str, repo: Repository,
+                    approvers: Roster) -> Decided | Refused:
+    stored = repo.get(ref)
+    refusal = may_decide(user_id, stored, approvers)
+    if refusal:
+        return refusal
+    approved = repo.approve(ref, user_id)
+    if approved is None:  # another approver or a double click won the race
+        current = repo.get(ref)
+        return Refused(_already_decided(current) if current else "That request no longer exists.")
+    return Decided(approved)
+
+
+def reject_request(ref: str, *, user_id: str, reason: str, repo: Repository,
+                   approvers: Roster) -> Decided | Refused | Invalid:
+    reason = reason.strip()
+    if not reason:
+        return Invalid({"reason": "Say why the request is rejected."})
+    if len(reason) > MAX_REASON:
+        return Invalid({"reason": f"Keep the reason under {MAX_REASON:,} characters."})
+    stored = repo.get(ref)
+    refusal = may_decide(user_id, stored, approvers)
+    if refusal:
+        return refusal
+    rejected = repo.reject(ref, user_id, reason)
+    if rejected is None:
+        current = repo.get(ref)
+        return Refused(_already_decided(current) if current else "That request no longer exists.")
+    return Decided(rejected)
+
+
+def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceClient,
+                      external_source: str) -> None:
+    """Make sure the approved request `ref` has exactly one BigCommerce order.
+
+    BigCommerce has no idempotency key, so the request reference travels in
+    `external_order_id` and is looked up before every create, including every retry. Any
+    failure that leaves it unclear whether the order was made raises RetryLater; the next try
+    starts with the lookup again.
+    """
+    stored = repo.get(ref)
+    if stored is None or stored.state != RequestState.APPROVED:
+        return
+    try:
+        existing = bigcommerce.find_orders_by_external_id(ref)
+        if existing:
+            repo.record_order(ref, min(existing, key=lambda o: int(o["id"])), adopted=True)
+            return
+        customer = bigcommerce.customer_by_email(stored.request.customer_email)
+        body = order_body(stored, customer_id=int(customer["id"]) if customer else 0,
+                          external_source=external_source)
+        repo.record_event(ref, "bot", "order_create_attempted",
+                          {"customer_id": body["customer_id"]})
+        order = bigcommerce.create_order(body)
+    except (AuthenticationFailed, PermissionDenied) as exc:
+        # A configuration problem: keep the approval and retry once the admin has fixed it.
+        repo.note_problem(ref, f"BigCommerce refused the bot's credentials: {exc}")
+        raise RetryLater(str(exc)) from exc
+    except (InvalidRequest, NotFound) as exc:
+        repo.record_failure(ref, f"BigCommerce refused the order: {exc}")
+        return
+    except BigCommerceError as exc:
+        raise RetryLater(str(exc)) from exc
+    repo.record_order(ref, order, adopted=False)
+
+
+def _already_decided(stored: StoredRequest) -> str:
+    if stored.state == RequestState.REJECTED:
+        return f"{stored.ref} was already rejected by <@{stored.decided_by}>."
+    if stored.state == RequestState.PENDING:
+        return f"{stored.ref} is still waiting for a decision."
+    return f"{stored.ref} was already approved by <@{stored.decided_by}>."

@@ -1,0 +1,357 @@
+"""Persistence: requests, decisions, orders, the audit log and the outbox, on SQLAlchemy Core.
+
+Every state change is a conditional UPDATE that only one caller can win, and it writes its audit
+line and its follow-up work (outbox) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from commands.models import OrderRequest, RequestState
+from commands.schema import audit_log, metadata, outbox, requests
+
+Clock = Callable[[], datetime]
+_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: refs get read aloud
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class PaymentAlreadyBooked(Exception):
+    """The same payment method and transaction id are on another live request."""
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    ref: str
+    state: RequestState
+    requester_id: str
+    origin_channel: str | None
+    request: OrderRequest
+    currency: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    reject_reason: str | None
+    card_channel: str | None
+    card_ts: str | None
+    order_id: int | None
+    order_status_id: int | None
+    order_status: str | None
+    order_total: Decimal | None
+    order_currency: str | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    ref: str
+    kind: str
+    attempts: int
+
+
+class Outbox:
+    """Kinds of follow-up work, named in one place."""
+
+    POST_CARD = "post_card"
+    CREATE_ORDER = "create_order"
+    UPDATE_CARD = "update_card"
+    NOTIFY_REQUESTER = "notify_requester"
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL and writer-first transactions."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin() below decide when a transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock up front, so two writers queue instead of one failing
+        # with "database is locked" when it upgrades a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Repository:
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- requests -------------------------------------------------------------------------
+
+    def payment_booked(self, payment_method: str, transaction_id: str) -> bool:
+        query = select(
+            exists().where(
+                requests.c.payment_method == payment_method,
+                requests.c.transaction_key == transaction_id.lower(),
+                requests.c.state != RequestState.REJECTED,
+            )
+        )
+        with self.engine.connect() as conn:
+            return bool(conn.execute(query).scalar())
+
+    def add_request(
+        self, request: OrderRequest, *, requester_id: str, origin_channel: str | None,
+        currency: str,
+    ) -> StoredRequest:
+        now = self.clock()
+        ref = new_ref()
+        try:
+            with self.transaction() as conn:
+                conn.execute(insert(requests).values(
+                    ref=ref, state=RequestState.PENDING, requester_id=requester_id,
+                    origin_channel=origin_channel, payment_method=request.payment_method,
+                    transaction_key=request.transaction_id.lower(),
+                    amount_paid=request.amount_paid, catalog_total=request.catalog_total,
+                    currency=currency, body=request.model_dump(mode="json"),
+                    created_at=now, updated_at=now,
+                ))
+                self.audit(conn, ref, requester_id, "submitted", {
+                    "payment_method": request.payment_method,
+                    "transaction_id": request.transaction_id,
+                    "amount_paid": str(request.amount_paid),
+                    "catalog_total": str(request.catalog_total),
+                })
+                self.enqueue(conn, ref, Outbox.POST_CARD)
+        except IntegrityError as exc:
+            if "uq_requests_payment" in str(exc.orig) or "transaction_key" in str(exc.orig):
+                raise PaymentAlreadyBooked(request.transaction_id) from exc
+            raise
+        found = self.get(ref)
+        assert found is not None
+        return found
+
+    def get(self, ref: str) -> StoredRequest | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(requests).where(requests.c.ref == ref)).mappings().first()
+        return _stored(row) if row else None
+
+    def by_order_id(self, order_id: int) -> StoredRequest | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(requests).where(requests.c.order_id == order_id)
+            ).mappings().first()
+        return _stored(row) if row else None
+
+    def approve(self, ref: str, approver: str) -> StoredRequest | None:
+        """pending → approved, or None when someone else got there first."""
+        with self.transaction() as conn:
+            won = self._transition(conn, ref, RequestState.PENDING, RequestState.APPROVED,
+                                   decided_by=approver, decided_at=self.clock())
+            if won:
+                self.audit(conn, ref, approver, "approved", {})
+                self.enqueue(conn, ref, Outbox.UPDATE_CARD)
+                self.enqueue(conn, ref, Outbox.CREATE_ORDER)
+        return self.get(ref) if won else None
+
+    def reject(self, ref: str, approver: str, reason: str) -> StoredRequest | None:
+        """pending → rejected, or None when the request was already decided."""
+        with self.transaction() as conn:
+            won = self._transition(conn, ref, RequestState.PENDING, RequestState.REJECTED,
+                                   decided_by=approver, decided_at=self.clock(),
+                                   reject_reason=reason)
+            if won:
+                self.audit(conn, ref, approver, "rejected", {"reason": reason})
+                self.enqueue(conn, ref, Outbox.UPDATE_CARD)
+                self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
+        return self.get(ref) if won else None
+
+    def record_order(self, ref: str, order: dict[str, Any], *, adopted: bool) -> bool:
+        """approved → ordered with BigCommerce's order; False if it was already recorded."""
+        with self.transaction() as conn:
+            won = self._transition(
+                conn, ref, RequestState.APPROVED, RequestState.ORDERED,
+                order_id=int(order["id"]), order_status_id=int(order["status_id"]),
+                order_status=str(order.get("status", "")),
+                order_total=Decimal(str(order.get("total_inc_tax", "0"))),
+                order_currency=str(order.get("currency_code") or ""),
+                problem=None,
+            )
+            if won:
+                self.audit(conn, ref, "bigcommerce", "order_adopted" if adopted else
+                           "order_created", {"order_id": order["id"],
+                                             "status_id": order["status_id"]})
+                self.enqueue(conn, ref, Outbox.UPDATE_CARD)
+                self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
+        return won
+
+    def record_failure(self, ref: str, problem: str) -> bool:
+        """approved → failed: BigCommerce refused the order and a person must look."""
+        with self.transaction() as conn:
+            won = self._transition(conn, ref, RequestState.APPROVED, RequestState.FAILED,
+                                   problem=problem)
+            if won:
+                self.audit(conn, ref, "bigcommerce", "order_failed", {"problem": problem})
+                self.enqueue(conn, ref, Outbox.UPDATE_CARD)
+                self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
+        return won
+
+    def note_problem(self, ref: str, problem: str | None) -> None:
+        """Remember (or clear) a transient problem shown on the card, without a state change."""
+        with self.transaction() as conn:
+            conn.execute(update(requests).where(requests.c.ref == ref)
+                         .values(problem=problem, updated_at=self.clock()))
+
+    def set_card(self, ref: str, channel: str, ts: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(update(requests).where(requests.c.ref == ref)
+                         .values(card_channel=channel, card_ts=ts, updated_at=self.clock()))
+            self.audit(conn, ref, "slack", "card_posted", {"channel": channel, "ts": ts})
+
+    def _transition(
+        self, conn: Connection, ref: str, from_state: RequestState, to_state: RequestState,
+        **values: Any,
+    ) -> bool:
+        row = conn.execute(
+            update(requests)
+            .where(requests.c.ref == ref, requests.c.state == from_state)
+            .values(state=to_state, updated_at=self.clock(), **values)
+            .returning(requests.c.id)
+        ).first()
+        return row is not None
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def audit(self, conn: Connection, ref: str, actor: str, action: str,
+              detail: dict[str, Any]) -> None:
+        conn.execute(insert(audit_log).values(
+            at=self.clock(), ref=ref, actor=actor, action=action, detail=detail))
+
+    def record_event(self, ref: str, actor: str, action: str, detail: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            self.audit(conn, ref, actor, action, detail)
+
+    def audit_trail(self, *, since: datetime | None = None,
+                    ref: str | None = None) -> list[dict[str, Any]]:
+        query = select(audit_log).order_by(audit_log.c.id)
+        if since is not None:
+            query = query.where(audit_log.c.at >= since)
+        if ref is not None:
+            query = query.where(audit_log.c.ref == ref)
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    # -- outbox ---------------------------------------------------------------------------
+
+    def enqueue(self, conn: Connection, ref: str, kind: str, *,
+                delay: timedelta = timedelta(0)) -> None:
+        now = self.clock()
+        conn.execute(insert(outbox).values(ref=ref, kind=kind, created_at=now,
+                                           run_after=now + delay, attempts=0))
+
+    def claim_jobs(self, worker: str, *, lease: timedelta, limit: int = 10) -> list[Job]:
+        """Take up to `limit` due jobs nobody holds; a dead worker's lease runs out."""
+        now = self.clock()
+        earlier = outbox.alias("earlier")
+        # One job at a time per request, in the order they were written: the card is never
+        # updated before it is posted, and an old state never overwrites a newer one.
+        first_of_its_request = ~exists().where(
+            earlier.c.ref == outbox.c.ref, earlier.c.done_at.is_(None),
+            earlier.c.id < outbox.c.id)
+        free = (outbox.c.done_at.is_(None) & (outbox.c.run_after <= now)
+                & (outbox.c.claimed_until.is_(None) | (outbox.c.claimed_until < now))
+                & first_of_its_request)
+        due = select(outbox.c.id).where(free).order_by(outbox.c.id).limit(limit)
+        with self.transaction() as conn:
+            # The outer WHERE repeats the test: on PostgreSQL a row another worker claimed in
+            # the meantime is re-checked after its lock is released and then skipped.
+            rows = conn.execute(
+                update(outbox).where(outbox.c.id.in_(due.scalar_subquery()), free)
+                .values(claimed_by=worker, claimed_until=now + lease,
+                        attempts=outbox.c.attempts + 1)
+                .returning(outbox.c.id, outbox.c.ref, outbox.c.kind, outbox.c.attempts)
+            ).all()
+        return sorted((Job(r.id, r.ref, r.kind, r.attempts) for r in rows), key=lambda j: j.id)
+
+    def extend_lease(self, worker: str, job_ids: list[int], lease: timedelta) -> None:
+        if not job_ids:
+            return
+        with self.transaction() as conn:
+            conn.execute(update(outbox).where(outbox.c.id.in_(job_ids),
+                                              outbox.c.claimed_by == worker,
+                                              outbox.c.done_at.is_(None))
+                         .values(claimed_until=self.clock() + lease))
+
+    def finish_job(self, job: Job) -> None:
+        with self.transaction() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == job.id)
+                         .values(done_at=self.clock(), last_error=None))
+
+    def retry_job(self, job: Job, error: str, delay: timedelta) -> None:
+        with self.transaction() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == job.id).values(
+                claimed_by=None, claimed_until=None, last_error=error[:2000],
+                run_after=self.clock() + delay))
+
+    def pending_jobs(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(
+                select(outbox).where(outbox.c.done_at.is_(None)).order_by(outbox.c.id)
+            ).mappings()]
+
+    def next_job_due(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(outbox.c.run_after).where(outbox.c.done_at.is_(None))
+                                .order_by(outbox.c.run_after).limit(1)).scalar()
+
+
+def new_ref() -> str:
+    return "PO-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+
+
+def _stored(row: Any) -> StoredRequest:
+    return StoredRequest(
+        ref=row["ref"],
+        state=RequestState(row["state"]),
+        requester_id=row["requester_id"],
+        origin_channel=row["origin_channel"],
+        request=OrderRequest.model_validate(row["body"]),
+        currency=row["currency"] or "",
+        created_at=row["created_at"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        reject_reason=row["reject_reason"],
+        card_channel=row["card_channel"],
+        card_ts=row["card_ts"],
+        order_id=row["order_id"],
+        order_status_id=row["order_status_id"],
+        order_status=row["order_status"],
+        order_total=row["order_total"],
+        order_currency=row["order_currency"],
+        problem=row["problem"],
+    )

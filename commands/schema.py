@@ -1,0 +1,114 @@
+"""The database tables. One module, so the whole schema reads at a glance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out. SQLite keeps no offset, so it is normalised here."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(32), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("requester_id", String(32), nullable=False),
+    Column("origin_channel", String(32)),
+    Column("payment_method", String(64), nullable=False),
+    # Lower-cased transaction id: "TXN-1" and "txn-1" are the same payment.
+    Column("transaction_key", String(128), nullable=False),
+    Column("amount_paid", Numeric(14, 2), nullable=False),
+    Column("catalog_total", Numeric(14, 2), nullable=False),
+    Column("currency", String(3), nullable=False, default=""),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("decided_by", String(32)),
+    Column("decided_at", UTCDateTime),
+    Column("reject_reason", Text),
+    Column("card_channel", String(32)),
+    Column("card_ts", String(32)),
+    Column("order_id", Integer),
+    Column("order_status_id", Integer),
+    Column("order_status", String(64)),
+    Column("order_total", Numeric(14, 4)),
+    Column("order_currency", String(3)),
+    Column("problem", Text),
+)
+
+# The same payment can never be booked twice; a rejected request frees its transaction id so a
+# corrected request can use it.
+Index(
+    "uq_requests_payment",
+    requests.c.payment_method,
+    requests.c.transaction_key,
+    unique=True,
+    sqlite_where=requests.c.state != "rejected",
+    postgresql_where=requests.c.state != "rejected",
+)
+Index("ix_requests_state", requests.c.state)
+Index("ix_requests_order_id", requests.c.order_id)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("ref", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(48), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_audit_ref", audit_log.c.ref)
+Index("ix_audit_at", audit_log.c.at)
+
+# Work to do after a state change, written in the same transaction so a crash cannot lose it.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", UTCDateTime),
+    Column("done_at", UTCDateTime),
+    Column("last_error", Text),
+)
+Index("ix_outbox_due", outbox.c.done_at, outbox.c.run_after)

@@ -1,0 +1,321 @@
+"""Turning the modal's raw text into an `OrderRequest`, or into plain-words errors per field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import pycountry
+
+from commands.models import (
+    AWAITING_FULFILLMENT,
+    PAYMENT_METHODS,
+    TARGET_STATUSES,
+    Address,
+    FormField,
+    LineItem,
+    OrderRequest,
+    RequestForm,
+)
+
+MAX_TEXT = 255
+MAX_LINES = 100
+MAX_QUANTITY = 10_000
+MAX_TRANSACTION_ID = 100
+MAX_NOTES = 3000
+MAX_AMOUNT = Decimal("10000000")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# "SKU x QTY"; the separator needs spaces around it so SKUs that contain an "x" stay whole.
+_LINE = re.compile(r"^(?P<sku>\S+?)(?:\s+[xX×*]\s*(?P<qty>\S+))?$")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    sku: str
+    name: str
+    product_id: int
+    variant_id: int
+    price: Decimal
+    purchasable: bool
+
+
+class CatalogUnavailable(Exception):
+    """The catalog could not be asked in time; the message is for the requester."""
+
+
+Errors = dict[str, str]
+CatalogLookup = Callable[[list[str]], Mapping[str, CatalogEntry]]
+PaymentBooked = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    sku: str
+    quantity: int
+
+
+def validate_request(
+    form: RequestForm, *, lookup: CatalogLookup, payment_booked: PaymentBooked
+) -> OrderRequest | Errors:
+    """Check every field; return the request or `{field: message}` for each field that is wrong.
+
+    Cheap checks run first so the catalog is only asked about a form that is otherwise sound
+    enough to be worth it, and is asked once for every SKU of the request.
+    """
+    errors: Errors = {}
+    text = {f: _clean(getattr(form, f.value)) for f in FormField}
+
+    _check_email(text[FormField.EMAIL], errors)
+    for field, label in _REQUIRED_TEXT.items():
+        _check_text(text[field], label, errors, field)
+    _check_optional_text(text[FormField.PHONE], "Phone", errors, FormField.PHONE, limit=50)
+    country = _check_country(text[FormField.COUNTRY], errors)
+    shipping = _money(text[FormField.SHIPPING_COST], "Shipping cost", errors,
+                      FormField.SHIPPING_COST, required=False, allow_zero=True)
+    paid = _money(text[FormField.AMOUNT_PAID], "Amount paid", errors, FormField.AMOUNT_PAID,
+                  required=True, allow_zero=False)
+    method = _check_choice(text[FormField.PAYMENT_METHOD], PAYMENT_METHODS, "a payment method",
+                           errors, FormField.PAYMENT_METHOD)
+    status_id = _check_status(text[FormField.ORDER_STATUS], errors)
+    transaction_id = _check_transaction(text[FormField.TRANSACTION_ID], errors)
+    notes = form.notes or ""
+    if len(notes) > MAX_NOTES:
+        errors[FormField.NOTES] = f"Notes can be at most {MAX_NOTES:,} characters."
+    lines = _parse_lines(form.items or "", errors)
+
+    if method and transaction_id and payment_booked(method, transaction_id):
+        errors[FormField.TRANSACTION_ID] = (
+            f"Transaction ID {transaction_id} was already booked as a {method} payment."
+        )
+    items: tuple[LineItem, ...] = ()
+    if lines:
+        items = _resolve_lines(lines, lookup, errors)
+    if errors:
+        return errors
+
+    assert country and method and transaction_id and paid is not None and status_id is not None
+    address = Address(
+        first_name=text[FormField.FIRST_NAME] or "",
+        last_name=text[FormField.LAST_NAME] or "",
+        street_1=text[FormField.STREET] or "",
+        city=text[FormField.CITY] or "",
+        state=text[FormField.STATE] or "",
+        zip=text[FormField.ZIP] or "",
+        country=country.name,
+        country_iso2=country.alpha_2,
+        email=text[FormField.EMAIL] or "",
+        phone=text[FormField.PHONE] or "",
+    )
+    return OrderRequest(
+        customer_email=address.email,
+        address=address,
+        items=items,
+        shipping_cost=shipping if shipping is not None else Decimal("0.00"),
+        payment_method=method,
+        transaction_id=transaction_id,
+        amount_paid=paid,
+        status_id=status_id,
+        notes=notes.strip(),
+    )
+
+
+_REQUIRED_TEXT: dict[FormField, str] = {
+    FormField.FIRST_NAME: "First name",
+    FormField.LAST_NAME: "Last name",
+    FormField.STREET: "Street address",
+    FormField.CITY: "City",
+    FormField.STATE: "State",
+    FormField.ZIP: "ZIP / Postal code",
+}
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
+
+
+def _check_email(value: str | None, errors: Errors) -> None:
+    if value is None:
+        errors[FormField.EMAIL] = "Enter the customer's email address."
+    elif len(value) > 254 or _has_control(value) or not _EMAIL.match(value):
+        errors[FormField.EMAIL] = "Enter a valid email address, like jane@example.com."
+
+
+def _check_text(value: str | None, label: str, errors: Errors, field: FormField) -> None:
+    if value is None:
+        errors[field] = f"{label} is required."
+    else:
+        _check_optional_text(value, label, errors, field, limit=MAX_TEXT)
+
+
+def _check_optional_text(
+    value: str | None, label: str, errors: Errors, field: FormField, *, limit: int
+) -> None:
+    if value is None:
+        return
+    if len(value) > limit:
+        errors[field] = f"{label} can be at most {limit} characters."
+    elif _has_control(value) or "\n" in value:
+        errors[field] = f"{label} must be a single line of ordinary text."
+
+
+def _check_country(value: str | None, errors: Errors):  # -> pycountry country | None
+    if value is None:
+        errors[FormField.COUNTRY] = "Country is required: a two-letter code such as US."
+        return None
+    country = pycountry.countries.get(alpha_2=value.upper()) if len(value) == 2 else None
+    if country is None:
+        errors[FormField.COUNTRY] = (
+            f'"{value[:20]}" is not a two-letter country code (ISO 3166), such as US or GB.'
+        )
+    return country
+
+
+def _money(
+    value: str | None, label: str, errors: Errors, field: FormField, *,
+    required: bool, allow_zero: bool,
+) -> Decimal | None:
+    if value is None:
+        if required:
+            errors[field] = f"{label} is required."
+        return None
+    try:
+        amount = Decimal(value.replace(",", "")) if len(value) <= 20 else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        errors[field] = f"{label} must be an amount like 49.90."
+        return None
+    if amount < 0 or (amount == 0 and not allow_zero):
+        errors[field] = f"{label} can't be negative." if allow_zero else (
+            f"{label} must be more than 0.")
+        return None
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        errors[field] = f"{label} can have at most 2 decimal places."
+        return None
+    if amount >= MAX_AMOUNT:
+        errors[field] = f"{label} is too large."
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def _check_choice(
+    value: str | None, choices: tuple[str, ...], what: str, errors: Errors, field: FormField
+) -> str | None:
+    if value in choices:
+        return value
+    errors[field] = f"Choose {what}."
+    return None
+
+
+def _check_status(value: str | None, errors: Errors) -> int | None:
+    if value is None:
+        return AWAITING_FULFILLMENT
+    if value.isdigit() and int(value) in TARGET_STATUSES:
+        return int(value)
+    errors[FormField.ORDER_STATUS] = "Choose Awaiting Fulfillment or Completed."
+    return None
+
+
+def _check_transaction(value: str | None, errors: Errors) -> str | None:
+    if value is None:
+        errors[FormField.TRANSACTION_ID] = "Transaction ID is required: the payment's reference."
+    elif len(value) > MAX_TRANSACTION_ID:
+        errors[FormField.TRANSACTION_ID] = (
+            f"Transaction ID can be at most {MAX_TRANSACTION_ID} characters."
+        )
+    elif _has_control(value) or "\n" in value:
+        errors[FormField.TRANSACTION_ID] = "Transaction ID must be a single line of ordinary text."
+    else:
+        return value
+    return None
+
+
+def _parse_lines(raw: str, errors: Errors) -> list[_Line]:
+    numbered = [(n, line.strip()) for n, line in enumerate(raw.splitlines(), 1) if line.strip()]
+    if not numbered:
+        errors[FormField.ITEMS] = "Add at least one item, one per line: SKU x QTY."
+        return []
+    if len(numbered) > MAX_LINES:
+        errors[FormField.ITEMS] = f"Too many lines: at most {MAX_LINES} items per request."
+        return []
+    problems: list[str] = []
+    lines: list[_Line] = []
+    for number, line in numbered:
+        match = _LINE.match(line)
+        if match is None or len(match["sku"]) > MAX_TEXT or _has_control(line):
+            problems.append(f'Line {number}: write "SKU x QTY", like TSHIRT-RED-M x 2.')
+            continue
+        quantity = _quantity(match["qty"])
+        if quantity is None:
+            problems.append(
+                f"Line {number}: quantity must be a whole number from 1 to {MAX_QUANTITY:,}."
+            )
+            continue
+        lines.append(_Line(number, match["sku"], quantity))
+    if problems:
+        errors[FormField.ITEMS] = _join(problems)
+        return []
+    return lines
+
+
+def _quantity(raw: str | None) -> int | None:
+    if raw is None:
+        return 1
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    quantity = int(raw)
+    return quantity if 1 <= quantity <= MAX_QUANTITY else None
+
+
+def _resolve_lines(
+    lines: list[_Line], lookup: CatalogLookup, errors: Errors
+) -> tuple[LineItem, ...]:
+    try:
+        catalog = lookup(sorted({line.sku for line in lines}))
+    except CatalogUnavailable as exc:
+        errors[FormField.ITEMS] = str(exc)
+        return ()
+    by_upper = {sku.upper(): entry for sku, entry in catalog.items()}
+    problems: list[str] = []
+    quantities: dict[str, int] = {}
+    entries: dict[str, CatalogEntry] = {}
+    for line in lines:
+        entry = catalog.get(line.sku) or by_upper.get(line.sku.upper())
+        if entry is None:
+            problems.append(f'Line {line.number}: unknown SKU "{line.sku}".')
+        elif not entry.purchasable:
+            problems.append(
+                f'Line {line.number}: "{entry.sku}" can\'t be purchased '
+                "(purchasing is disabled in BigCommerce)."
+            )
+        else:
+            quantities[entry.sku] = quantities.get(entry.sku, 0) + line.quantity
+            entries[entry.sku] = entry
+    over = [sku for sku, qty in quantities.items() if qty > MAX_QUANTITY]
+    problems += [f'"{sku}": at most {MAX_QUANTITY:,} in one request.' for sku in over]
+    if problems:
+        errors[FormField.ITEMS] = _join(problems)
+        return ()
+    return tuple(
+        LineItem(sku=sku, name=entries[sku].name, product_id=entries[sku].product_id,
+                 variant_id=entries[sku].variant_id, quantity=qty, unit_price=entries[sku].price)
+        for sku, qty in quantities.items()
+    )
+
+
+def _join(problems: list[str], shown: int = 3) -> str:
+    text = " ".join(problems[:shown])
+    if len(problems) > shown:
+        text += f" (and {len(problems) - shown} more)"
+    return text
