@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -112,3 +113,48 @@ outbox = Table(
     Column("last_error", Text),
 )
 Index("ix_outbox_due", outbox.c.done_at, outbox.c.run_after)
+
+# Shipments seen on the bot's orders; one thread reply each, never two.
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("shipment_id", Integer, primary_key=True, autoincrement=False),
+    Column("order_id", Integer, nullable=False),
+    Column("ref", String(32), nullable=False),
+    Column("carrier", String(64), nullable=False, default=""),
+    Column("tracking_number", String(64), nullable=False, default=""),
+    Column("tracking_link", Text, nullable=False, default=""),
+    Column("items", JSON, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("reply_ts", String(32)),
+)
+Index("ix_shipments_ref", shipments.c.ref)
+
+# One row per day claims the daily summary, so several replicas post it once.
+summary_runs = Table(
+    "summary_runs",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("claimed_by", String(64), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("posted_at", UTCDateTime),
+    Column("slack_ts", String(32)),
+)
+
+# BigCommerce webhook deliveries already handled, by their payload hash (redeliveries repeat it).
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("scope", String(64), nullable=False),
+    Column("order_id", Integer),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# Named cursors, e.g. the `min_date_modified` the next poll starts from.
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)
