@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,11 @@ class HTTPServer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        self._server.close()
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop accepting, let requests in flight finish, then drop idle keep-alive channels."""
+        server = self._server
+        server.close()  # the listening socket: no new connections
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=grace)  # type: ignore[union-attr]
+        wasyncore.close_all(server._map)  # type: ignore[union-attr]  # noqa: SLF001
         if self._thread:
-            self._thread.join(5)
+            self._thread.join(grace)
