@@ -510,3 +510,35 @@ def test_set_status_emits_status_updated(store: Store, receiver: Receiver) -> No
     assert store.server.set_status(order_id, 5)["status"] == "Cancelled"
     assert receiver.wait_for(1)[0]["data"]["status"] == {"previous_status_id": 11,
                                                          "new_status_id": 5}
+
+
+# ---- the official OpenAPI contract -------------------------------------------------------------
+
+SPEC = "/work/shared/reference/bigcommerce-spec/orders.v2.oas2.yml"
+
+
+def test_order_endpoints_match_the_official_spec(store: Store) -> None:
+    """Requests we accept and answers we give validate against BigCommerce's orders spec."""
+    yaml = pytest.importorskip("yaml")
+    openapi_core = pytest.importorskip("openapi_core")
+    from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+
+    try:
+        with open(SPEC) as handle:
+            spec = yaml.safe_load(handle)
+    except FileNotFoundError:
+        pytest.skip("the BigCommerce reference spec is not available here")
+    spec["servers"] = [{"url": store.base + "/v2"}]  # its paths are relative to /v2
+    api = openapi_core.OpenAPI.from_dict(spec)
+
+    created = store.post("/v2/orders", order_body())
+    api.validate_request(RequestsOpenAPIRequest(created.request))
+    store.post("/v2/orders/100/shipments", {
+        "order_address_id": 5000, "tracking_number": "1Z", "shipping_provider": "ups",
+        "items": [{"order_product_id": 1000, "quantity": 1}]})
+    for path in ("/v2/orders", "/v2/orders/100", "/v2/orders/100/products",
+                 "/v2/orders/100/shipping_addresses", "/v2/orders/100/shipments",
+                 "/v2/order_statuses"):
+        response = store.get(path)
+        api.validate_response(RequestsOpenAPIRequest(response.request),
+                              RequestsOpenAPIResponse(response))
