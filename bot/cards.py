@@ -13,6 +13,7 @@ from bot import ids
 from bot.text import clip, escape, money
 from commands.models import TARGET_STATUSES, RequestState
 from commands.repository import StoredRequest
+from commands.shipping import OrderView
 
 Block = dict[str, Any]
 MAX_ITEM_LINES = 20
@@ -135,3 +136,40 @@ def requester_notice(stored: StoredRequest, *, approval_channel: str,
         return (f"Your paid order request *{stored.ref}* is waiting for approval in "
                 f"<#{approval_channel}>.")
     return f"Your paid order request *{stored.ref}*: " + status_line(stored, control_panel_url)
+
+
+def shipment_reply(shipment: dict[str, Any]) -> str:
+    """The thread reply for one shipment: carrier, tracking (linked when known), items."""
+    tracking = escape(shipment.get("tracking_number")) or "no tracking number"
+    link = shipment.get("tracking_link") or ""
+    if link.startswith(("https://", "http://")) and "|" not in link and ">" not in link:
+        tracking = f"<{link}|{tracking}>"
+    items = ", ".join(f"{escape(i.get('name') or i.get('sku'))} × {i['quantity']}"
+                      for i in shipment.get("items") or [])
+    carrier = escape(shipment.get("carrier")) or "a carrier"
+    return (f":package: Shipment {shipment['shipment_id']} via *{carrier}* · tracking "
+            f"{tracking}" + (f"\nItems: {items}" if items else ""))
+
+
+def order_status_text(view: OrderView, stored: StoredRequest | None, *,
+                      control_panel_url: str | None = None) -> str:
+    """`/paidorder status`: the order's status, items shipped of total, and each shipment."""
+    order = view.order
+    lines = [f"Order *{order_link(int(order['id']), control_panel_url)}*: "
+             f"*{escape(order.get('status'))}* · {view.items_shipped} of {view.items_total} "
+             f"items shipped"
+             + (f" · request {stored.ref}" if stored else "")]
+    names = {int(p["id"]): str(p.get("sku") or p.get("name") or p["id"]) for p in view.products}
+    for shipment in view.shipments:
+        items = ", ".join(
+            f"{escape(names.get(int(i['order_product_id']), str(i['order_product_id'])))} × "
+            f"{i.get('quantity')}" for i in shipment.get("items") or [])
+        carrier = (shipment.get("shipping_provider_display_name")
+                   or shipment.get("shipping_provider") or shipment.get("shipping_method") or "")
+        link = shipment.get("tracking_link") or shipment.get("generated_tracking_link") or ""
+        lines.append(f"• Shipment {shipment.get('id')} via {escape(carrier) or '—'}, tracking "
+                     f"{escape(shipment.get('tracking_number')) or '—'}"
+                     + (f" ({escape(link)})" if link else "") + (f": {items}" if items else ""))
+    if not view.shipments:
+        lines.append("No shipments yet.")
+    return "\n".join(lines)

@@ -1,15 +1,23 @@
-"""The `paidorder` command: demo, serve, sandbox."""
+"""The `paidorder` command: demo, serve, sandbox, check, audit."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import logging
 import os
 import signal
 import sys
 import threading
+from datetime import UTC, date, datetime
+from typing import IO
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.config import ConfigError, load_settings
+
+log = logging.getLogger("paidorder")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
     sandbox = commands.add_parser("sandbox", help="run the built-in BigCommerce sandbox store")
     sandbox.add_argument("--port", type=int, default=8900)
+    commands.add_parser("check", help="check the configuration, Slack, BigCommerce and the "
+                                      "database; exit 0 when all is well")
+    audit = commands.add_parser("audit", help="print the audit log as CSV")
+    audit.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                       help="only entries from this day on (UTC)")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -31,30 +44,101 @@ def main(argv: list[str] | None = None) -> int:
         from sandbox.bigcommerce import serve_forever
         serve_forever(args.port)
         return 0
+    if args.command == "check":
+        return _check()
+    if args.command == "audit":
+        return audit_csv(since=args.since)
     return _serve(args.port, force_http=args.http)
 
 
+def _log_format() -> str:
+    # Logging must work before the settings are known, so that a bad setting can be reported.
+    chosen = os.environ.get("PAIDORDER_LOG_FORMAT", "text").strip().lower()
+    return chosen if chosen in ("text", "json") else "text"
+
+
+def _check() -> int:
+    from bot import check, logs
+    # Keep library chatter off the check's own sentences.
+    logs.configure(_log_format(), level=logging.WARNING)
+    return check.run()
+
+
 def _serve(port: int, *, force_http: bool) -> int:
+    from bot import logs
+    logs.configure(_log_format())
     try:
         settings = load_settings()
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        if settings.socket_mode and not force_http:
-            print("Socket Mode is not available yet; unset SLACK_APP_TOKEN or pass --http.",
-                  file=sys.stderr)
-            return 2
-        if settings.slack_signing_secret is None:
+        logs.configure(settings.paidorder_log_format, secrets=logs.secrets_of(settings))
+        socket_mode = settings.socket_mode and not force_http
+        if not socket_mode and settings.slack_signing_secret is None:
             raise ConfigError("SLACK_SIGNING_SECRET is not set; it is required in HTTP mode.")
         from bot.runtime import Bot
-        bot = Bot(settings, port=port).start()
+        bot = Bot(settings, port=port, http=not socket_mode).start()
     except ConfigError as exc:
         print(f"paidorder: {exc}", file=sys.stderr)
         return 2
+    handler = None
+    if socket_mode:
+        from bot.socket_mode import connect
+        assert settings.slack_app_token is not None
+        try:
+            handler = connect(bot, settings.slack_app_token.get_secret_value())
+        except Exception as exc:
+            log.error("could not open the Socket Mode connection: %s", exc)
+            bot.stop()
+            return 1
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
     stopped.wait()
-    bot.stop()
+    log.info("stopping: no new requests; finishing the work in flight")
+    if handler is not None:
+        handler.close()  # no more Slack requests over the socket
+    bot.stop()  # stops the HTTP server, lets the worker finish its jobs, closes the services
+    log.info("stopped")
+    return 0
+
+
+class _DatabaseOnly(BaseSettings):
+    """`paidorder audit` needs only the database, not the Slack or BigCommerce settings."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      case_sensitive=False)
+    database_url: str = "sqlite:///paidorder.db"
+
+
+AUDIT_COLUMNS = ("at", "ref", "actor", "action", "detail")
+
+
+def audit_csv(*, since: date | None = None, out: IO[str] | None = None,
+              database_url: str | None = None) -> int:
+    """Print the audit log as CSV: at, ref, actor, action, detail (JSON)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from commands.repository import Repository, connect
+
+    out = out or sys.stdout
+    url = database_url or _DatabaseOnly().database_url
+    start = datetime.combine(since, datetime.min.time(), tzinfo=UTC) if since else None
+    engine = connect(url)
+    try:
+        rows = Repository(engine).audit_trail(since=start)
+    except SQLAlchemyError as exc:
+        print(f"paidorder: the audit log could not be read from "
+              f"{engine.url.render_as_string(hide_password=True)} "
+              f"({str(exc).splitlines()[0]})", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(AUDIT_COLUMNS)
+    for row in rows:
+        at = row["at"]
+        writer.writerow([at.isoformat() if isinstance(at, datetime) else at, row["ref"],
+                         row["actor"], row["action"],
+                         json.dumps(row["detail"], ensure_ascii=False, sort_keys=True,
+                                    default=str)])
     return 0
 
 

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 
-from bot.cards import request_card, requester_notice
+from bot.cards import request_card, requester_notice, shipment_reply
 from bot.services import Services
 from commands.handlers import create_paid_order
 from commands.repository import Job, Outbox, StoredRequest
+from commands.tracking import mark_posted, refresh_order, unposted_shipments
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ def job_runner(services: Services) -> Callable[[Job], None]:
         Outbox.UPDATE_CARD: update_card,
         Outbox.NOTIFY_REQUESTER: notify_requester,
         Outbox.CREATE_ORDER: create_order,
+        Outbox.REFRESH_ORDER: refresh,
+        Outbox.POST_SHIPMENTS: post_shipments,
     }
 
     def run(job: Job) -> None:
@@ -68,6 +71,22 @@ def notify_requester(services: Services, stored: StoredRequest) -> None:
 def create_order(services: Services, stored: StoredRequest) -> None:
     create_paid_order(stored.ref, repo=services.repo, bigcommerce=services.bigcommerce,
                       external_source=services.settings.paidorder_external_source)
+
+
+def refresh(services: Services, stored: StoredRequest) -> None:
+    if stored.order_id is not None:
+        refresh_order(stored, repo=services.repo, bigcommerce=services.bigcommerce)
+
+
+def post_shipments(services: Services, stored: StoredRequest) -> None:
+    """One reply in the card's thread per shipment not yet shown there."""
+    if not (stored.card_channel and stored.card_ts):
+        raise CardNotPostedYet(stored.ref)
+    for shipment in unposted_shipments(services.repo, stored.ref):
+        answer = services.slack.chat_postMessage(
+            channel=stored.card_channel, thread_ts=stored.card_ts,
+            text=shipment_reply(shipment), unfurl_links=False)
+        mark_posted(services.repo, shipment["shipment_id"], str(answer["ts"]))
 
 
 def _tell_requester(services: Services, stored: StoredRequest) -> None:

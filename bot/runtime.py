@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,10 +17,12 @@ from sqlalchemy import text
 from bot.app import build_app
 from bot.config import ConfigError, Settings
 from bot.followups import job_runner
+from bot.scheduler import Scheduler
 from bot.server import HTTPServer, wsgi_app
 from bot.services import Services, build_services
 from bot.worker import OutboxWorker
 from commands.bigcommerce import BigCommerceClient
+from commands.webhooks import accept_webhook
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,13 @@ class Bot:
         self.services: Services = build_services(settings, bigcommerce=bigcommerce)
         self.identity = _identify(self.services)
         self.worker = OutboxWorker(self.services.repo, job_runner(self.services), lease=lease)
+        self.services.wake_worker = self.worker.wake
         self.app = build_app(self.services, identity=self.identity, wake_worker=self.worker.wake)
+        self.scheduler = Scheduler(self.services, claimer=self.worker.worker_id)
+        # In Socket Mode, bot/socket_mode.py points this at the WebSocket client's state. In
+        # HTTP mode Slack calls us, so being up is being reachable.
+        self.slack_connected: Callable[[], bool] = lambda: True
+        self.mode = "http" if http else "socket"
         self.server = HTTPServer(
             wsgi_app(self.app if http else None, health=self.health, webhook=self.webhook),
             host=host, port=port)
@@ -43,6 +52,7 @@ class Bot:
 
     def start(self) -> Bot:
         self.worker.start()
+        self.scheduler.start()
         self.server.start()
         log.info("paidorder is listening on port %s", self.server.port)
         return self
@@ -50,17 +60,22 @@ class Bot:
     def stop(self) -> None:
         """Stop taking requests, let running jobs finish, then release everything."""
         self.server.stop()
+        self.scheduler.stop()
         self.worker.stop()
         self.services.close()
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         database = _database_ok(self.services)
+        connected = _connected(self.slack_connected)
         last = self.services.bigcommerce.last_call
+        # A failing BigCommerce call is reported, not fatal: restarting the bot would not fix it.
         report = {
-            "ok": database and self.worker.alive,
+            "ok": database and self.worker.alive and connected,
             "database": "ok" if database else "unreachable",
             "worker": "running" if self.worker.alive else "stopped",
-            "slack": {"team": self.identity.get("team"), "bot_user": self.identity.get("user_id")},
+            "scheduler": "running" if self.scheduler.running else "stopped",
+            "slack": {"mode": self.mode, "connected": connected,
+                      "team": self.identity.get("team"), "bot_user": self.identity.get("user_id")},
             "bigcommerce": last.outcome if last else "no call yet",
         }
         return bool(report["ok"]), report
@@ -71,6 +86,9 @@ class Bot:
         if secret is None or not hmac.compare_digest(given.encode(),
                                                      secret.get_secret_value().encode()):
             return 401, {"error": "unauthorized"}
+        # Answer fast: only record the delivery here; the worker re-reads the order.
+        if accept_webhook(self.services.repo, body):
+            self.worker.wake()
         return 202, {}
 
 
@@ -84,6 +102,13 @@ def _identify(services: Services) -> dict[str, Any]:
         raise ConfigError(f"Slack could not be reached at {services.settings.slack_api_url} "
                           f"({exc}).") from None
     return dict(answer.data) if isinstance(answer.data, dict) else {}
+
+
+def _connected(probe: Callable[[], bool]) -> bool:
+    try:
+        return bool(probe())
+    except Exception:
+        return False
 
 
 def _database_ok(services: Services) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -33,6 +34,8 @@ class Services:
     store_info: StoreInfo
     slack: WebClient
     stoppers: list = field(default_factory=list)
+    # Set by the running bot: tells the outbox worker that new work was written.
+    wake_worker: Callable[[], None] = lambda: None
 
     def close(self) -> None:
         for stop in reversed(self.stoppers):

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from commands import migrations
 from commands.models import OrderRequest, RequestState
-from commands.schema import audit_log, metadata, outbox, requests
+from commands.schema import audit_log, outbox, requests
 
 Clock = Callable[[], datetime]
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: refs get read aloud
@@ -69,6 +70,8 @@ class Outbox:
     CREATE_ORDER = "create_order"
     UPDATE_CARD = "update_card"
     NOTIFY_REQUESTER = "notify_requester"
+    REFRESH_ORDER = "refresh_order"
+    POST_SHIPMENTS = "post_shipments"
 
 
 def connect(url: str) -> Engine:
@@ -105,7 +108,12 @@ class Repository:
         self.clock = clock
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Migrate the database to the newest schema revision (creating it when empty)."""
+        migrations.upgrade_to_head(self.engine)
+
+    def pending_migrations(self) -> list[str]:
+        """Schema revisions this database still lacks, oldest first; [] when up to date."""
+        return migrations.pending(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -167,6 +175,15 @@ class Repository:
                 select(requests).where(requests.c.order_id == order_id)
             ).mappings().first()
         return _stored(row) if row else None
+
+    def any_request_before(self, moment: datetime) -> bool:
+        with self.engine.connect() as conn:
+            return bool(conn.execute(select(exists().where(requests.c.created_at < moment)))
+                        .scalar())
+
+    def enqueue_now(self, ref: str, kind: str) -> None:
+        with self.transaction() as conn:
+            self.enqueue(conn, ref, kind)
 
     def approve(self, ref: str, approver: str) -> StoredRequest | None:
         """pending → approved, or None when someone else got there first."""

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.cards import order_status_text
+from bot.scheduler import post_summary
 from bot.services import Services
+from bot.text import escape
 from bot.views import request_modal
+from commands.bigcommerce import BigCommerceError
+from commands.repository import Outbox
+from commands.shipping import ShipRefused, parse_order_id, parse_ship, read_order, ship_order
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +37,13 @@ def register(app: App, services: Services) -> None:
         if word == "help":
             ack(text=USAGE, response_type="ephemeral")
             return
+        rest = text.split(maxsplit=1)[1] if " " in text else ""
+        if word in SUBCOMMANDS:
+            ack()
+            _run_after_ack(SUBCOMMANDS[word], services, command, rest, respond)
+            return
         if word:
-            ack(text=f"`{word}` is not something I can do yet.\n\n{USAGE}",
+            ack(text=f"I don't know `{escape(word[:30])}`.\n\n{USAGE}",
                 response_type="ephemeral")
             return
         ack()
@@ -52,6 +65,53 @@ def _open_form(client: WebClient, command: dict[str, Any], respond: Respond) -> 
     except Exception:
         log.exception("could not open the request form for %s", command.get("user_id"))
         _say(respond, "Sorry, I couldn't open the form. Please run `/paidorder` again.")
+
+
+def _run_after_ack(action: Subcommand, services: Services, command: dict[str, Any], rest: str,
+                   respond: Respond) -> None:
+    """Slow work after the ack; any failure is told to the user, never raised."""
+    try:
+        _say(respond, action(services, command, rest))
+    except ShipRefused as exc:
+        _say(respond, str(exc))
+    except BigCommerceError as exc:
+        log.warning("%s failed: %s", command.get("text"), exc)
+        _say(respond, f"BigCommerce answered with an error: {exc}")
+    except Exception:
+        log.exception("%s failed", command.get("text"))
+        _say(respond, "Something went wrong; please try again in a minute.")
+
+
+def status(services: Services, command: dict[str, Any], rest: str) -> str:
+    order_id = parse_order_id(rest.split()[0] if rest.split() else "")
+    view = read_order(services.bigcommerce, order_id)
+    return order_status_text(view, services.repo.by_order_id(order_id),
+                             control_panel_url=services.store_info.control_panel_url)
+
+
+def ship(services: Services, command: dict[str, Any], rest: str) -> str:
+    if not services.requesters.includes(command["user_id"]):
+        return "Only the people who may record paid orders may ship them."
+    order = parse_ship(rest)
+    shipment = ship_order(order, bigcommerce=services.bigcommerce)
+    stored = services.repo.by_order_id(order.order_id)
+    if stored is not None:
+        services.repo.enqueue_now(stored.ref, Outbox.REFRESH_ORDER)
+        services.wake_worker()
+    after = services.bigcommerce.get_order(order.order_id)
+    return (f"Shipment {shipment['id']} added to order #{order.order_id} "
+            f"({escape(order.carrier)} {escape(order.tracking_number)}). "
+            f"The order is now *{escape(after.get('status'))}*.")
+
+
+def summary(services: Services, command: dict[str, Any], rest: str) -> str:
+    today = datetime.now(services.settings.timezone).date()
+    post_summary(services, today, title=f"Paid orders so far today · {today:%a %d %b}")
+    return f"Posted the summary to <#{services.settings.summary_channel}>."
+
+
+Subcommand = Callable[[Services, dict[str, Any], str], str]
+SUBCOMMANDS: dict[str, Subcommand] = {"status": status, "ship": ship, "summary": summary}
 
 
 def _say(respond: Respond, text: str) -> None:

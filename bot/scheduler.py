@@ -1,0 +1,118 @@
+"""Timed work: the daily summary (exactly once per day across replicas) and order polling.
+
+Every replica runs its own APScheduler 3.11 with in-memory jobs (APScheduler 3 forbids sharing
+a job store between schedulers); the database claim decides which replica posts the summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.services import Services
+from bot.summary_view import summary_message
+from commands.summary import claim_day, daily_summary, mark_summary_posted
+from commands.tracking import poll_changes
+
+log = logging.getLogger(__name__)
+
+
+def summary_day(fired_at: datetime) -> date:
+    """The scheduled summary reports the last full day before the one it fires on."""
+    return fired_at.date() - timedelta(days=1)
+
+
+def post_summary(services: Services, day: date, *, title: str) -> str:
+    """Build and post the summary for `day`; returns the message ts."""
+    summary = daily_summary(services.repo, day, services.settings.timezone)
+    text, blocks = summary_message(summary, title=title)
+    answer = services.slack.chat_postMessage(channel=services.settings.summary_channel,
+                                             text=text, blocks=blocks)
+    return str(answer["ts"])
+
+
+class Scheduler:
+    def __init__(self, services: Services, claimer: str,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.services = services
+        self.claimer = claimer
+        self.tz = services.settings.timezone
+        self._now = now or (lambda: datetime.now(self.tz))
+        self.trigger = CronTrigger.from_crontab(services.settings.paidorder_summary_cron,
+                                                timezone=self.tz)
+        self._scheduler = BackgroundScheduler(timezone=self.tz)
+
+    def start(self) -> Scheduler:
+        self._scheduler.add_job(self.daily_summary, self.trigger, id="daily_summary",
+                                coalesce=True, max_instances=1, misfire_grace_time=3600)
+        self._scheduler.add_job(self.poll, "interval",
+                                seconds=self.services.settings.paidorder_poll_seconds,
+                                id="poll", coalesce=True, max_instances=1,
+                                next_run_time=self._now() + timedelta(seconds=5))
+        self._scheduler.start()
+        self.catch_up()
+        return self
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def daily_summary(self) -> bool:
+        """Post the summary of the day before the last scheduled time, unless posted already."""
+        fired = self.last_fire_time()
+        if fired is None:
+            return False
+        day = summary_day(fired)
+        if not claim_day(self.services.repo, day, self.claimer):
+            return False
+        try:
+            ts = post_summary(self.services, day, title=f"Paid orders · {day:%a %d %b}")
+        except Exception:
+            # The claim stays unposted; another replica (or this one) takes it over after the
+            # lease runs out.
+            log.exception("could not post the daily summary for %s", day)
+            return False
+        mark_summary_posted(self.services.repo, day, ts)
+        log.info("posted the daily summary for %s", day)
+        return True
+
+    def catch_up(self) -> None:
+        """If the bot was down at the last scheduled time, post what was missed.
+
+        Only when there was something to report by then: a brand-new installation does not
+        greet its channel with an empty summary of the day before it existed.
+        """
+        try:
+            fired = self.last_fire_time()
+            if fired is not None and self.services.repo.any_request_before(fired):
+                self.daily_summary()
+        except Exception:
+            log.exception("daily summary catch-up failed")
+
+    def last_fire_time(self) -> datetime | None:
+        """The latest scheduled time at or before now (within the last 8 days)."""
+        now = self._now()
+        moment = now - timedelta(days=8)
+        last = None
+        while True:
+            nxt = self.trigger.get_next_fire_time(last, moment)
+            if nxt is None or nxt > now:
+                return last
+            last, moment = nxt, nxt + timedelta(seconds=1)
+
+    def poll(self) -> None:
+        try:
+            changed = poll_changes(repo=self.services.repo,
+                                   bigcommerce=self.services.bigcommerce)
+            if changed:
+                log.info("poll: %d of the bot's orders changed", changed)
+        except Exception:
+            log.exception("polling BigCommerce failed; will try again next cycle")

@@ -1,0 +1,171 @@
+"""The daily summary, built from the database (kept fresh by webhooks and polling).
+
+Days follow the configured time zone, daylight-saving changes included: a day is the span from
+its local midnight to the next, which is 23 or 25 hours on the days clocks change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select, update
+
+from commands.claims import insert_if_absent
+from commands.models import (
+    AWAITING_FULFILLMENT,
+    COMPLETED,
+    PARTIALLY_SHIPPED,
+    SHIPPED,
+    RequestState,
+)
+from commands.repository import Repository
+from commands.schema import audit_log, outbox, requests, summary_runs
+
+STUCK_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Pending:
+    ref: str
+    requester_id: str
+    age: timedelta
+
+
+@dataclass(frozen=True)
+class Problem:
+    ref: str
+    what: str
+
+
+@dataclass
+class Summary:
+    day: date
+    timezone: str
+    orders: int = 0
+    totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (method, currency)
+    approved: int = 0
+    rejected: int = 0
+    pending: list[Pending] = field(default_factory=list)
+    by_status: dict[str, int] = field(default_factory=dict)
+    mismatches: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of `day` in `tz`, as aware datetimes."""
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start, end
+
+
+def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | None = None
+                  ) -> Summary:
+    now = now or repo.clock()
+    start, end = day_bounds(day, tz)
+    summary = Summary(day=day, timezone=str(tz))
+    with repo.engine.connect() as conn:
+        recorded = (select(requests.c.payment_method, requests.c.order_currency,
+                           func.count(), func.sum(requests.c.order_total))
+                    .join(audit_log, and_(audit_log.c.ref == requests.c.ref,
+                                          audit_log.c.action.in_(("order_created",
+                                                                  "order_adopted"))))
+                    .where(audit_log.c.at >= start, audit_log.c.at < end)
+                    .group_by(requests.c.payment_method, requests.c.order_currency))
+        for method, currency, count, total in conn.execute(recorded):
+            summary.orders += int(count)
+            summary.totals[(method, currency or "")] = Decimal(total or 0).quantize(
+                Decimal("0.01"))
+
+        decided = (select(requests.c.state, func.count())
+                   .where(requests.c.decided_at >= start, requests.c.decided_at < end)
+                   .group_by(requests.c.state))
+        decisions = Counter({state: int(n) for state, n in conn.execute(decided)})
+        summary.rejected = decisions[RequestState.REJECTED.value]
+        summary.approved = sum(decisions.values()) - summary.rejected
+
+        waiting = (select(requests.c.ref, requests.c.requester_id, requests.c.created_at)
+                   .where(requests.c.state == RequestState.PENDING)
+                   .order_by(requests.c.created_at))
+        summary.pending = [Pending(ref, who, now - created)
+                           for ref, who, created in conn.execute(waiting)]
+
+        statuses = (select(requests.c.order_status_id, func.count())
+                    .where(requests.c.state == RequestState.ORDERED)
+                    .group_by(requests.c.order_status_id))
+        summary.by_status = _status_groups(dict(conn.execute(statuses).all()))
+
+        off = (select(requests.c.ref, requests.c.amount_paid, requests.c.catalog_total)
+               .where(requests.c.created_at >= start, requests.c.created_at < end,
+                      requests.c.amount_paid != requests.c.catalog_total)
+               .order_by(requests.c.created_at))
+        summary.mismatches = [(ref, Decimal(paid), Decimal(total))
+                              for ref, paid, total in conn.execute(off)]
+
+        failed = select(requests.c.ref, requests.c.problem).where(
+            requests.c.state == RequestState.FAILED).order_by(requests.c.updated_at)
+        summary.problems = [Problem(ref, problem or "BigCommerce refused the order")
+                            for ref, problem in conn.execute(failed)]
+        stuck = (select(outbox.c.ref, outbox.c.kind, outbox.c.last_error)
+                 .where(outbox.c.done_at.is_(None), outbox.c.attempts >= STUCK_ATTEMPTS)
+                 .order_by(outbox.c.id))
+        summary.problems += [Problem(ref, f"{kind.replace('_', ' ')} keeps failing: {error}")
+                             for ref, kind, error in conn.execute(stuck)]
+    return summary
+
+
+def _status_groups(counts: dict[int | None, int]) -> dict[str, int]:
+    groups = defaultdict(int)
+    for status_id, count in counts.items():
+        if status_id == AWAITING_FULFILLMENT:
+            groups["Awaiting fulfillment"] += count
+        elif status_id == PARTIALLY_SHIPPED:
+            groups["Partially shipped"] += count
+        elif status_id in (SHIPPED, COMPLETED):
+            groups["Shipped / completed"] += count
+        else:
+            groups["Other"] += count
+    order = ("Awaiting fulfillment", "Partially shipped", "Shipped / completed", "Other")
+    return {name: groups[name] for name in order if name in groups}
+
+
+# -- exactly once per day, across replicas -----------------------------------------------------
+
+SUMMARY_LEASE = timedelta(minutes=10)
+
+
+def claim_day(repo: Repository, day: date, claimer: str, *,
+              lease: timedelta = SUMMARY_LEASE) -> bool:
+    """True for the one caller that should post `day`'s summary.
+
+    The first to insert the day's row wins. A winner that died before posting is replaced once
+    its claim is older than `lease`.
+    """
+    now = repo.clock()
+    with repo.transaction() as conn:
+        if insert_if_absent(conn, summary_runs, {"day": day, "claimed_by": claimer,
+                                                 "claimed_at": now}, ["day"]):
+            return True
+        taken_over = conn.execute(
+            update(summary_runs)
+            .where(summary_runs.c.day == day, summary_runs.c.posted_at.is_(None),
+                   summary_runs.c.claimed_at < now - lease)
+            .values(claimed_by=claimer, claimed_at=now)
+            .returning(summary_runs.c.day)
+        ).first()
+        return taken_over is not None
+
+
+def mark_summary_posted(repo: Repository, day: date, slack_ts: str) -> None:
+    with repo.transaction() as conn:
+        conn.execute(update(summary_runs).where(summary_runs.c.day == day)
+                     .values(posted_at=repo.clock(), slack_ts=slack_ts))
+
+
+def summary_claimed(repo: Repository, day: date) -> bool:
+    with repo.engine.connect() as conn:
+        return conn.execute(select(summary_runs.c.day).where(summary_runs.c.day == day)
+                            ).first() is not None
