@@ -7,6 +7,7 @@ Slack conversation as text.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 from bot import ids
 from bot.config import load_settings
 from bot.runtime import Bot
+from commands.webhooks import register_webhooks
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn
 from sandbox.slack_requests import SlackRequests
@@ -28,6 +30,7 @@ SALES, APPROVALS = "C0SALES", "C0APPROVALS"
 RILEY, AVERY = "U0RILEY", "U0AVERY"
 SIGNING_SECRET = "demo-signing-secret"
 BOT_TOKEN = "xoxb-demo"
+WEBHOOK_SECRET = "demo-webhook-secret"
 
 FIRST_REQUEST = {
     "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe",
@@ -74,10 +77,13 @@ class Demo:
                 "demo", channel=SALES))
             order_id = self.story(player, slack)
             self.check(bot, order_id)
+            card_ts = slack.messages(APPROVALS)[0].ts
+            self.follow_up(player, slack, store, bot, order_id, card_ts)
             self.say("\n=== The Slack conversation ===\n")
             self.say(slack.transcript())
-            self.say(f"\nDone: BigCommerce order #{order_id} exists, paid "
-                     f"(status Awaiting Fulfillment), created exactly once.")
+            final = bot.services.bigcommerce.get_order(order_id)
+            self.say(f"\nDone: BigCommerce order #{order_id} was created once, paid, and is now "
+                     f"{final['status']}.")
         return 0
 
     def story(self, player: SlackRequests, slack: SlackStandIn) -> int:
@@ -115,6 +121,35 @@ class Demo:
         order_id = int(re.search(r"BigCommerce order \S*#(\d+)", text)[1])
         self.say(f"   card now shows BigCommerce order #{order_id}.")
         return order_id
+
+    def follow_up(self, player: SlackRequests, slack: SlackStandIn, store: SandboxServer,
+                  bot: Bot, order_id: int, card_ts: str) -> None:
+        register_webhooks(bot.services.bigcommerce, bot.url, WEBHOOK_SECRET)
+        self.say("8. Riley ships the two T-shirts: "
+                 f"/paidorder ship {order_id} ups 1Z999AA10123456784 TSHIRT-RED-M x 2")
+        player.command(RILEY, SALES, f"ship {order_id} ups 1Z999AA10123456784 TSHIRT-RED-M x 2")
+        self.say("   " + self.reply(slack, "Shipment"))
+        self.wait_card(slack, card_ts, "Partially Shipped")
+        self.say("   the card's thread gets the shipment; its status reads Partially Shipped.")
+        self.say("9. The warehouse ships the mug from the BigCommerce control panel; the "
+                 "webhook brings it to Slack.")
+        store.ship_from_control_panel(order_id, shipping_provider="usps",
+                                      tracking_number="9400111899223197428490")
+        self.wait_card(slack, card_ts, "Status: *Shipped*")
+        _wait(lambda: len(slack.thread(APPROVALS, card_ts)) >= 2, 15, "no second thread reply")
+        self.say("   a second thread reply; the card now reads Shipped.")
+        self.say(f"10. Riley checks: /paidorder status {order_id}")
+        player.command(RILEY, SALES, f"status {order_id}")
+        self.say("   " + self.reply(slack, "items shipped").replace("\n", "\n   "))
+        self.say("11. Someone asks for the summary now: /paidorder summary")
+        player.command(AVERY, SALES, "summary")
+        slack.wait_for("chat.postMessage", where=lambda c: "so far today" in json.dumps(
+            c.args.get("blocks")))
+
+    def reply(self, slack: SlackStandIn, words: str) -> str:
+        """The latest ephemeral answer containing `words`."""
+        return _wait(lambda: next((e.text for e in reversed(slack.ephemerals)
+                                   if words in e.text), None), 15, f"no answer with {words!r}")
 
     def open_form(self, player: SlackRequests, slack: SlackStandIn) -> dict[str, Any]:
         before = len(slack.calls_to("views.open"))
@@ -182,7 +217,7 @@ def _settings(store: SandboxServer, slack: SlackStandIn, workdir: Path):
         bigcommerce_api_url=store.url, bigcommerce_sandbox=False,
         database_url=f"sqlite:///{workdir / 'demo.db'}",
         paidorder_approval_channel=APPROVALS, paidorder_approvers="S0FINANCE",
-        paidorder_requesters="", paidorder_webhook_secret="demo-webhook-secret",
+        paidorder_requesters="", paidorder_webhook_secret=WEBHOOK_SECRET,
     )
 
 
