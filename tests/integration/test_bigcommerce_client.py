@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -65,7 +66,9 @@ class ScriptedServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -382,10 +385,12 @@ def test_post_timeout_is_unavailable_ambiguous_and_not_retried(
 
 
 def test_connection_refused_is_unavailable_after_retries(sleeps: list[float]) -> None:
-    server = ScriptedServer()  # bound but never serving: find a port nobody listens on
-    url = server.url
-    server.stop()
-    client = BigCommerceClient(url, "abc", TOKEN, connect_timeout=0.5, sleep=sleeps.append)
+    with socket.socket() as sock:  # find a port, then close it so nobody listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = BigCommerceClient(
+        f"http://127.0.0.1:{port}", "abc", TOKEN, connect_timeout=0.5, sleep=sleeps.append
+    )
 
     with pytest.raises(Unavailable) as caught:
         client.time()
@@ -535,7 +540,10 @@ def test_v2_paging_stops_at_204(client: BigCommerceClient, stub: ScriptedServer)
 
 def v3_page(items: list[dict], page: int, total_pages: int) -> Reply:
     return Reply(
-        body={"data": items, "meta": {"pagination": {"current_page": page, "total_pages": total_pages}}}
+        body={
+            "data": items,
+            "meta": {"pagination": {"current_page": page, "total_pages": total_pages}},
+        }
     )
 
 
@@ -569,7 +577,11 @@ def test_customer_by_email_wants_an_exact_match(
     client: BigCommerceClient, stub: ScriptedServer
 ) -> None:
     stub.reply(
-        v3_page([{"id": 7, "email": "jane.doe@example.com"}, {"id": 1, "email": "Jane@Example.com"}], 1, 1),
+        v3_page(
+            [{"id": 7, "email": "jane.doe@example.com"}, {"id": 1, "email": "Jane@Example.com"}],
+            1,
+            1,
+        ),
         v3_page([], 1, 0),
     )
 
@@ -670,4 +682,247 @@ def test_call_counter_is_thread_safe(client: BigCommerceClient, stub: ScriptedSe
     assert client.calls == 20 == len(stub.seen)
 
 
-_ = UTC  # used by the sandbox tests below
+# =========================================================================== against the sandbox
+
+
+def sandbox_server(**options: Any) -> Any:
+    """A started-later SandboxServer, or a skip when the sandbox module is not there."""
+    try:
+        from sandbox.bigcommerce import SandboxServer
+    except ImportError as exc:
+        pytest.skip(f"the sandbox store cannot be imported: {exc}")
+    return SandboxServer(**options)
+
+
+SANDBOX_TOKEN = "sandbox-token"
+ORDERS = r"/stores/sandbox/v2/orders"
+
+
+@pytest.fixture
+def store() -> Iterator[Any]:
+    server = sandbox_server(quota=0).start()  # quota 0: unmetered unless a test asks for it
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bc(store: Any, sleeps: list[float]) -> BigCommerceClient:
+    return BigCommerceClient(
+        store.url, "sandbox", SANDBOX_TOKEN, read_timeout=0.5, sleep=sleeps.append
+    )
+
+
+def address(**overrides: str) -> dict[str, str]:
+    return {
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "street_1": "12 Main St",
+        "city": "Austin",
+        "state": "Texas",
+        "zip": "78701",
+        "country": "United States",
+        "country_iso2": "US",
+        "email": "jane@example.com",
+        **overrides,
+    }
+
+
+def order_body(ref: str, lines: list[tuple[int, int, int]] | None = None) -> dict[str, Any]:
+    """The reference's example order (§2.4), pointed at the sandbox catalog."""
+    lines = lines or [(111, 201, 2)]
+    return {
+        "status_id": 11,
+        "customer_id": 0,
+        "billing_address": address(phone="+1 512 555 0100"),
+        "shipping_addresses": [address()],
+        "products": [{"product_id": p, "variant_id": v, "quantity": q} for p, v, q in lines],
+        "shipping_cost_ex_tax": Decimal("5.00"),
+        "shipping_cost_inc_tax": Decimal("5.00"),
+        "payment_method": "Bank transfer",
+        "payment_provider_id": "TXN-48213",
+        "external_source": "Slack (paidorder)",
+        "external_order_id": ref,
+        "staff_notes": "Paid by bank transfer; approved in Slack",
+    }
+
+
+def test_sandbox_resolves_skus_in_one_call(bc: BigCommerceClient, store: Any) -> None:
+    variants = bc.variants_by_sku(["TSHIRT-RED-M", "MUG-WHT", "NO-SUCH-SKU", "TSHIRT-RED-M"])
+
+    by_sku = {v["sku"]: (v["product_id"], v["id"]) for v in variants}
+    assert by_sku == {"TSHIRT-RED-M": (111, 201), "MUG-WHT": (113, 205)}
+    assert len(store.requests) == 1
+
+
+def test_sandbox_products_by_id(bc: BigCommerceClient) -> None:
+    assert {p["id"] for p in bc.products_by_id([111, 113, 111])} == {111, 113}
+
+
+def test_sandbox_finds_customers_by_email_case_insensitively(bc: BigCommerceClient) -> None:
+    jane = bc.customer_by_email("Jane@Example.com")
+    assert jane is not None and jane["id"] == 1
+    assert bc.customer_by_email("nobody@example.com") is None
+
+
+def test_sandbox_create_then_find_by_external_id_then_get(bc: BigCommerceClient) -> None:
+    assert bc.find_orders_by_external_id("PO-1") == []
+
+    created = bc.create_order(order_body("PO-1"))
+
+    found = bc.find_orders_by_external_id("PO-1")
+    assert [o["id"] for o in found] == [created["id"]]
+    order = bc.get_order(created["id"])
+    assert order["status_id"] == 11
+    assert order["external_order_id"] == "PO-1"
+    assert order["shipping_cost_inc_tax"] == "5.0000"
+
+
+def test_sandbox_ships_an_order(bc: BigCommerceClient) -> None:
+    order = bc.create_order(order_body("PO-2", [(111, 201, 2), (113, 205, 1)]))
+    lines = bc.order_products(order["id"])
+    (destination,) = bc.shipping_addresses(order["id"])
+    assert bc.shipments(order["id"]) == []  # 204 when there are none
+
+    shipment = bc.create_shipment(
+        order["id"],
+        {
+            "order_address_id": destination["id"],
+            "tracking_number": "1Z999AA10123456784",
+            "shipping_provider": "ups",
+            "items": [
+                {"order_product_id": line["id"], "quantity": line["quantity"]} for line in lines
+            ],
+        },
+    )
+
+    assert [s["id"] for s in bc.shipments(order["id"])] == [shipment["id"]]
+    assert bc.get_order(order["id"])["status_id"] == 2  # Shipped
+
+
+def test_sandbox_updates_an_order(bc: BigCommerceClient) -> None:
+    order = bc.create_order(order_body("PO-3"))
+    updated = bc.update_order(order["id"], {"staff_notes": "checked"})
+    assert updated["staff_notes"] == "checked"
+
+
+def test_sandbox_statuses_store_time_and_hooks(bc: BigCommerceClient) -> None:
+    assert {s["id"] for s in bc.order_statuses()} >= {1, 2, 11}
+    assert bc.store()["id"] == "sandbox"
+    assert abs(bc.time() - time.time()) < 60
+
+    hook = bc.create_hook("store/order/created", "https://127.0.0.1:9/hook", {"X-Secret": "s"})
+    assert hook["scope"] == "store/order/created"
+    assert [h["id"] for h in bc.hooks()] == [hook["id"]]
+
+
+def test_sandbox_orders_modified_since_pages_through_everything(
+    bc: BigCommerceClient, store: Any
+) -> None:
+    ids = [bc.create_order(order_body(f"PO-P{n}"))["id"] for n in range(5)]
+    since = datetime.now(UTC) - timedelta(minutes=1)
+
+    assert [o["id"] for o in bc.orders_modified_since(since)] == ids
+    store.reset_requests()
+    params = {"min_date_modified": since.isoformat(timespec="seconds"), "sort": "date_modified:asc"}
+    assert [o["id"] for o in bc.get_many("/v2/orders", params, limit=2)] == ids
+    assert [r.query["page"] for r in store.requests] == ["1", "2", "3"]
+    assert list(bc.orders_modified_since(datetime.now(UTC) + timedelta(minutes=1))) == []
+
+
+def test_sandbox_errors_carry_bigcommerce_words(bc: BigCommerceClient, store: Any) -> None:
+    with pytest.raises(NotFound, match="The requested resource was not found"):
+        bc.get_order(999_999)
+    with pytest.raises(InvalidRequest, match="customer_id"):
+        bc.create_order({**order_body("PO-E"), "customer_id": 424242})
+    wrong = BigCommerceClient(store.url, "sandbox", "wrong-token")
+    with pytest.raises(AuthenticationFailed) as caught:
+        wrong.time()
+    assert "wrong-token" not in str(caught.value)
+
+
+def test_sandbox_small_quota_is_waited_out() -> None:
+    # Governor off (slow_down_below=0) so the store really answers 429 and the client must wait.
+    with sandbox_server(quota=3, window_seconds=0.6) as store:
+        bc = BigCommerceClient(store.url, "sandbox", SANDBOX_TOKEN, slow_down_below=0)
+        assert all(bc.time() for _ in range(7))
+
+    statuses = [r.status for r in store.requests]
+    assert 429 in statuses
+    assert statuses.count(200) == 7
+
+
+def test_sandbox_governor_avoids_429s_altogether() -> None:
+    with sandbox_server(quota=4, window_seconds=0.5) as store:
+        bc = BigCommerceClient(store.url, "sandbox", SANDBOX_TOKEN, slow_down_below=4)
+        assert all(bc.time() for _ in range(9))
+
+    assert [r.status for r in store.requests] == [200] * 9
+
+
+def test_sandbox_429_on_create_is_retried_and_creates_once(
+    bc: BigCommerceClient, store: Any, sleeps: list[float]
+) -> None:
+    store.inject("POST", ORDERS, "429", retry_after=1)
+
+    bc.create_order(order_body("PO-429"))
+
+    assert sleeps[0] == 1.0
+    assert len(bc.find_orders_by_external_id("PO-429")) == 1
+
+
+def test_sandbox_get_survives_a_500(bc: BigCommerceClient, store: Any) -> None:
+    order = bc.create_order(order_body("PO-G"))
+    store.inject("GET", rf"{ORDERS}/\d+", "500_before", times=2)
+
+    assert bc.get_order(order["id"])["id"] == order["id"]
+    assert [r.status for r in store.requests[-3:]] == [500, 500, 200]
+
+
+def test_sandbox_500_before_create_is_ambiguous_and_nothing_was_made(
+    bc: BigCommerceClient, store: Any
+) -> None:
+    store.inject("POST", ORDERS, "500_before")
+
+    with pytest.raises(ServerError) as caught:
+        bc.create_order(order_body("PO-5B"))
+
+    assert caught.value.ambiguous is True
+    assert bc.find_orders_by_external_id("PO-5B") == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "raised"),
+    [("500_after", ServerError), ("delay_after", Unavailable), ("drop_after", Unavailable)],
+)
+def test_sandbox_lost_answer_to_create_is_ambiguous_and_the_order_is_found(
+    bc: BigCommerceClient, store: Any, fault: str, raised: type[Exception]
+) -> None:
+    store.inject("POST", ORDERS, fault, delay=1.0)
+
+    with pytest.raises(raised) as caught:
+        bc.create_order(order_body(f"PO-{fault}"))
+
+    assert caught.value.ambiguous is True
+    assert [r.method for r in store.requests].count("POST") == 1  # never re-sent
+    # The check the bot makes before any retry finds what the lost answer created.
+    (found,) = bc.find_orders_by_external_id(f"PO-{fault}")
+    assert found["status_id"] == 11
+
+
+def test_sandbox_lost_answer_to_shipment_is_ambiguous(bc: BigCommerceClient, store: Any) -> None:
+    order = bc.create_order(order_body("PO-S"))
+    (line,) = bc.order_products(order["id"])
+    (destination,) = bc.shipping_addresses(order["id"])
+    store.inject("POST", rf"{ORDERS}/\d+/shipments", "500_after")
+
+    with pytest.raises(ServerError) as caught:
+        bc.create_shipment(
+            order["id"],
+            {
+                "order_address_id": destination["id"],
+                "items": [{"order_product_id": line["id"], "quantity": 2}],
+            },
+        )
+
+    assert caught.value.ambiguous is True
+    assert len(bc.shipments(order["id"])) == 1
