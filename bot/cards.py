@@ -17,10 +17,14 @@ from commands.shipping import OrderView
 
 Block = dict[str, Any]
 MAX_ITEM_LINES = 20
+ITEMS_BUDGET = 2700  # characters of the items section, leaving room for its last lines
+FIELD = 2000
 
 
-def _mrkdwn(text: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": text}
+def _mrkdwn(text: str, limit: int = 3000) -> dict[str, str]:
+    # Slack refuses a whole message when one text passes Block Kit's limit (3000 for a
+    # section, 2000 for a field), and escaping user text can make it up to 5 times longer.
+    return {"type": "mrkdwn", "text": clip(text, limit)}
 
 
 def order_link(order_id: int, control_panel_url: str | None) -> str:
@@ -49,31 +53,36 @@ def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
             f"Requested by <@{stored.requester_id}> · Customer: {customer}")},
         {"type": "section", "text": _mrkdwn(_items_text(stored))},
         {"type": "section", "fields": [
-            _mrkdwn(f"*Catalog total*\n{money(request.catalog_total, cur)}"),
+            _mrkdwn(f"*Catalog total*\n{money(request.catalog_total, cur)}", FIELD),
             _mrkdwn(f"*Amount paid*\n{money(request.amount_paid, cur)}"
-                    + _mismatch(request.amount_mismatch, cur)),
+                    + _mismatch(request.amount_mismatch, cur), FIELD),
             _mrkdwn(f"*Payment*\n{escape(request.payment_method)} · "
-                    f"`{escape(request.transaction_id)}`"),
-            _mrkdwn(f"*Order status on approval*\n{_target_status(request.status_id)}"),
+                    f"`{escape(request.transaction_id)}`", FIELD),
+            _mrkdwn(f"*Order status on approval*\n{_target_status(request.status_id)}", FIELD),
         ]},
     ]
     if request.notes:
         blocks.append({"type": "context", "elements": [
-            _mrkdwn("Notes: " + clip(escape(request.notes), 2900))]})
+            _mrkdwn("Notes: " + escape(request.notes))]})
     blocks.extend(_state_blocks(stored, control_panel_url))
     return _fallback(stored), blocks
 
 
 def _items_text(stored: StoredRequest) -> str:
+    """Up to MAX_ITEM_LINES item lines, fewer when long names would overflow the section."""
     request = stored.request
     cur = stored.currency
-    lines = [
-        f"• {escape(item.name)} (`{escape(item.sku)}`) × {item.quantity} @ "
-        f"{money(item.unit_price)} = {money(item.line_total, cur)}"
-        for item in request.items[:MAX_ITEM_LINES]
-    ]
-    if len(request.items) > MAX_ITEM_LINES:
-        lines.append(f"… and {len(request.items) - MAX_ITEM_LINES} more")
+    lines: list[str] = []
+    used = 0
+    for item in request.items[:MAX_ITEM_LINES]:
+        line = (f"• {clip(escape(item.name), 120)} (`{clip(escape(item.sku), 60)}`) × "
+                f"{item.quantity} @ {money(item.unit_price)} = {money(item.line_total, cur)}")
+        if used + len(line) > ITEMS_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    if len(request.items) > len(lines):
+        lines.append(f"… and {len(request.items) - len(lines)} more")
     lines.append(f"Shipping: {money(request.shipping_cost, cur)}")
     return "*Items*\n" + "\n".join(lines)
 
@@ -104,14 +113,14 @@ def _state_blocks(stored: StoredRequest, control_panel_url: str | None) -> list[
 def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> str:
     by = f"<@{stored.decided_by}>"
     if stored.state == RequestState.REJECTED:
-        return f":x: *Rejected* by {by}: {escape(stored.reject_reason)}"
+        return f":x: *Rejected* by {by}: {clip(escape(stored.reject_reason), 2500)}"
     if stored.state == RequestState.ORDERED and stored.order_id is not None:
         return (f":white_check_mark: *Approved* by {by} · BigCommerce order "
                 f"*{order_link(stored.order_id, control_panel_url)}* · "
                 f"Status: *{escape(stored.order_status)}*")
     if stored.state == RequestState.FAILED:
         return (f":warning: *Approved* by {by}, but no order was created: "
-                f"{escape(stored.problem)} A person needs to look at this.")
+                f"{clip(escape(stored.problem), 2000)} A person needs to look at this.")
     line = f":hourglass_flowing_sand: *Approved* by {by} · creating the BigCommerce order…"
     if stored.problem:
         line += f"\n:warning: {escape(stored.problem)} (retrying)"

@@ -221,7 +221,7 @@ def _check_choice(
 def _check_status(value: str | None, errors: Errors) -> int | None:
     if value is None:
         return AWAITING_FULFILLMENT
-    if value.isdigit() and int(value) in TARGET_STATUSES:
+    if value.isascii() and value.isdigit() and int(value) in TARGET_STATUSES:
         return int(value)
     errors[FormField.ORDER_STATUS] = "Choose Awaiting Fulfillment or Completed."
     return None
