@@ -148,7 +148,8 @@ def group_checks(client: WebClient, settings: Settings) -> Iterator[Outcome]:
         except OSError as exc:
             yield failed(f"Slack could not be reached to read the user group {group} ({exc}).")
             continue
-        yield passed(f"The user group {group} is readable ({len(members)} members).")
+        count = f"{len(members)} member{'' if len(members) == 1 else 's'}"
+        yield passed(f"The user group {group} is readable ({count}).")
 
 
 def _slack_error(exc: SlackApiError) -> str:
@@ -230,6 +231,7 @@ def database_check(settings: Settings) -> Outcome:
     finally:
         engine.dispose()
     if waiting:
-        return passed(f"The database at {shown} is reachable; {len(waiting)} migration(s) will "
-                      f"be applied when the bot starts: {', '.join(map(str, waiting))}.")
+        return passed(f"The database at {shown} is reachable; {len(waiting)} schema "
+                      f"migration(s) will be applied when the bot starts: "
+                      f"{', '.join(map(str, waiting))}.")
     return passed(f"The database at {shown} is reachable.")

@@ -76,7 +76,8 @@ class Bot:
             "scheduler": "running" if self.scheduler.running else "stopped",
             "slack": {"mode": self.mode, "connected": connected,
                       "team": self.identity.get("team"), "bot_user": self.identity.get("user_id")},
-            "bigcommerce": last.outcome if last else "no call yet",
+            "bigcommerce": {"last_call": f"{last.method} {last.path}", "status": last.outcome,
+                            "at": last.at.isoformat()} if last else {"last_call": None},
         }
         return bool(report["ok"]), report
 

@@ -1,0 +1,30 @@
+# One container runs the whole bot: Slack (Socket Mode or HTTP), the BigCommerce webhook
+# endpoint, the outbox worker, polling and the daily summary.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY commands ./commands
+COPY sandbox ./sandbox
+RUN pip install --no-cache-dir . \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin paidorder \
+    && mkdir -p /data \
+    && chown paidorder /data
+
+USER paidorder
+ENV DATABASE_URL=sqlite:////data/paidorder.db \
+    PORT=3000
+VOLUME /data
+EXPOSE 3000
+
+# slim has no curl; python's urllib raises (exit 1) on a 503 from /healthz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4)"]
+
+ENTRYPOINT ["paidorder"]
+CMD ["serve"]

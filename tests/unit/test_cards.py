@@ -1,0 +1,244 @@
+"""The request card: what each state shows, user text escaped, Block Kit limits kept."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from bot import ids
+from bot.cards import request_card, requester_notice
+from commands.models import Address, LineItem, OrderRequest, RequestState
+from commands.repository import StoredRequest
+from sandbox.slack import render_blocks
+
+NASTY = "<!channel> <@U123> <http://x|y> & co"
+NASTY_ESCAPED = "&lt;!channel&gt; &lt;@U123&gt; &lt;http://x|y&gt; &amp; co"
+CONTROL_PANEL = "https://store-abc.mybigcommerce.com"
+
+
+def item(n: int = 0, *, sku: str = "TSHIRT-RED-M", name: str = "Classic T-Shirt",
+         quantity: int = 2, price: str = "19.99") -> LineItem:
+    return LineItem(sku=sku if n == 0 else f"{sku}-{n}", name=name, product_id=111 + n,
+                    variant_id=201 + n, quantity=quantity, unit_price=Decimal(price))
+
+
+def stored_request(*, state: RequestState = RequestState.PENDING, items: tuple[LineItem, ...]
+                   = (), amount_paid: str = "44.98", first_name: str = "Jane",
+                   last_name: str = "Doe", transaction_id: str = "BT-1", notes: str = "",
+                   **fields: Any) -> StoredRequest:
+    address = Address(first_name=first_name, last_name=last_name, street_1="12 Main St",
+                      city="Austin", state="Texas", zip="78701", country="United States",
+                      country_iso2="US", email="jane@example.com")
+    request = OrderRequest(
+        customer_email="jane@example.com", address=address, items=items or (item(),),
+        shipping_cost=Decimal("5.00"), payment_method="Bank transfer",
+        transaction_id=transaction_id, amount_paid=Decimal(amount_paid), status_id=11,
+        notes=notes,
+    )
+    values: dict[str, Any] = dict(
+        ref="PO-ABCD2345", state=state, requester_id="U0REQ", origin_channel="C0SALES",
+        request=request, currency="USD", created_at=datetime(2024, 5, 1, tzinfo=UTC),
+        decided_by=None, decided_at=None, reject_reason=None, card_channel=None,
+        card_ts=None, order_id=None, order_status_id=None, order_status=None,
+        order_total=None, order_currency=None, problem=None,
+    )
+    values.update(fields)
+    return StoredRequest(**values)
+
+
+def texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """Every mrkdwn / plain text string in the blocks."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text") and "text" in node:
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return found
+
+
+def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+# -- per state -----------------------------------------------------------------------------
+
+
+def test_a_pending_card_has_approve_and_reject_with_the_ref() -> None:
+    text, blocks = request_card(stored_request())
+    assert [(b["text"]["text"], b["value"], b["action_id"]) for b in buttons(blocks)] == [
+        ("Approve", "PO-ABCD2345", ids.APPROVE), ("Reject", "PO-ABCD2345", ids.REJECT)]
+    shown = render_blocks(blocks)
+    for words in ("PO-ABCD2345", "<@U0REQ>", "Jane", "Doe", "jane@example.com",
+                  "Classic T-Shirt", "TSHIRT-RED-M", "× 2", "19.99", "39.98", "Shipping: 5.00",
+                  "44.98 USD", "Bank transfer", "BT-1", "Awaiting Fulfillment"):
+        assert words in shown, words
+    assert "waiting for approval" in text
+
+
+def test_an_approved_card_has_no_buttons_and_says_the_order_is_coming() -> None:
+    _, blocks = request_card(stored_request(state=RequestState.APPROVED, decided_by="U0APPROVER"))
+    assert buttons(blocks) == []
+    assert "Approved* by <@U0APPROVER> · creating the BigCommerce order" in render_blocks(blocks)
+
+
+def test_an_ordered_card_shows_the_order_id_status_and_control_panel_link() -> None:
+    stored = stored_request(state=RequestState.ORDERED, decided_by="U0APPROVER", order_id=105,
+                            order_status_id=11, order_status="Awaiting Fulfillment")
+    text, blocks = request_card(stored, control_panel_url=CONTROL_PANEL + "/")
+    assert buttons(blocks) == []
+    last = blocks[-1]["text"]["text"]
+    assert f"<{CONTROL_PANEL}/manage/orders/105|#105>" in last
+    assert "Status: *Awaiting Fulfillment*" in last
+    assert "<@U0APPROVER>" in last
+    assert "#105" in text and "Awaiting Fulfillment" in text
+
+
+def test_an_ordered_card_without_a_control_panel_still_shows_the_id() -> None:
+    stored = stored_request(state=RequestState.ORDERED, decided_by="U0APPROVER", order_id=105,
+                            order_status_id=11, order_status="Awaiting Fulfillment")
+    _, blocks = request_card(stored)
+    assert "order *#105*" in blocks[-1]["text"]["text"]
+
+
+def test_a_rejected_card_shows_who_and_why() -> None:
+    stored = stored_request(state=RequestState.REJECTED, decided_by="U0APPROVER",
+                            reject_reason="Amount doesn't match the invoice")
+    _, blocks = request_card(stored)
+    assert buttons(blocks) == []
+    assert blocks[-1]["text"]["text"] == (
+        ":x: *Rejected* by <@U0APPROVER>: Amount doesn't match the invoice")
+
+
+def test_a_failed_card_says_a_person_must_look() -> None:
+    stored = stored_request(state=RequestState.FAILED, decided_by="U0APPROVER",
+                            problem="BigCommerce refused the order: out of stock.")
+    _, blocks = request_card(stored)
+    line = blocks[-1]["text"]["text"]
+    assert buttons(blocks) == []
+    assert "no order was created" in line
+    assert "BigCommerce refused the order: out of stock." in line
+    assert "A person needs to look at this." in line
+
+
+def test_a_transient_problem_shows_while_retrying() -> None:
+    stored = stored_request(state=RequestState.APPROVED, decided_by="U0APPROVER",
+                            problem="BigCommerce refused the bot's credentials")
+    assert "(retrying)" in request_card(stored)[1][-1]["text"]["text"]
+
+
+def test_requester_notice_points_at_the_card_then_the_result() -> None:
+    assert "<#C0APPROVALS>" in requester_notice(stored_request(),
+                                                approval_channel="C0APPROVALS")
+    ordered = stored_request(state=RequestState.ORDERED, decided_by="U0APPROVER", order_id=9,
+                             order_status="Completed")
+    assert "#9" in requester_notice(ordered, approval_channel="C0APPROVALS")
+
+
+# -- amounts -------------------------------------------------------------------------------
+
+
+def test_matching_amounts_are_ticked() -> None:
+    shown = render_blocks(request_card(stored_request())[1])
+    assert "Amount mismatch" not in shown
+    assert "44.98 USD ✓" in shown
+
+
+@pytest.mark.parametrize(("paid", "words"), [("40.00", "4.98 USD less"),
+                                             ("50.00", "5.02 USD more")])
+def test_an_amount_mismatch_is_flagged(paid: str, words: str) -> None:
+    shown = render_blocks(request_card(stored_request(amount_paid=paid))[1])
+    assert "Amount mismatch" in shown
+    assert words in shown
+
+
+# -- escaping ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", list(RequestState))
+def test_user_text_is_escaped_in_every_block(state: RequestState) -> None:
+    stored = stored_request(
+        state=state, first_name=NASTY, last_name=NASTY, transaction_id=NASTY, notes=NASTY,
+        items=(item(name=NASTY, sku="SKU<!here>"),), decided_by="U0APPROVER",
+        reject_reason=NASTY, problem=NASTY, order_id=5, order_status=NASTY,
+    )
+    text, blocks = request_card(stored, control_panel_url=CONTROL_PANEL)
+    for shown in [*texts(blocks), text]:
+        assert "<!channel>" not in shown and "<!here>" not in shown, shown
+        assert "<@U123>" not in shown and "<http://x|y>" not in shown, shown
+        assert "& co" not in shown, shown
+    everything = "\n".join(texts(blocks))
+    assert everything.count(NASTY_ESCAPED) >= 4  # first, last name, transaction id, notes
+    assert "SKU&lt;!here&gt;" in everything
+
+
+def test_the_requester_mention_is_a_real_mention() -> None:
+    assert "<@U0REQ>" in render_blocks(request_card(stored_request())[1])
+
+
+# -- Block Kit limits ----------------------------------------------------------------------
+
+
+def _check_limits(blocks: list[dict[str, Any]], text: str) -> None:
+    assert len(blocks) <= 50
+    assert len(text) <= 4000
+    for block in blocks:
+        if block["type"] == "section":
+            if "text" in block:
+                assert len(block["text"]["text"]) <= 3000
+            for field in block.get("fields", []):
+                assert len(field["text"]) <= 2000
+            assert len(block.get("fields", [])) <= 10
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "context":
+            assert all(len(e["text"]) <= 3000 for e in block["elements"])
+        for button in buttons([block]) if block["type"] == "actions" else []:
+            assert len(button["text"]["text"]) <= 75
+            assert len(button["value"]) <= 2000
+
+
+@pytest.mark.parametrize("state", list(RequestState))
+def test_a_100_item_request_still_fits(state: RequestState) -> None:
+    many = tuple(item(n, name="Classic T-Shirt, Red, Medium", sku="TSHIRT-RED-M-2024",
+                      quantity=10_000, price="9999.99") for n in range(100))
+    stored = stored_request(
+        state=state, items=many, first_name="F" * 255, last_name="L" * 255,
+        transaction_id="T" * 100, notes="&" * 3000, amount_paid="9999999.99",
+        decided_by="U0APPROVER", reject_reason="r" * 2000, problem="p" * 2000, order_id=1,
+        order_status="Awaiting Fulfillment",
+    )
+    text, blocks = request_card(stored, control_panel_url=CONTROL_PANEL)
+    _check_limits(blocks, text)
+    assert "… and 80 more" in render_blocks(blocks)
+
+
+def test_items_section_with_long_names_fits() -> None:
+    many = tuple(item(n, name="Deluxe & Co. extra long product name " * 6, sku="S" * 40)
+                 for n in range(20))
+    text, blocks = request_card(stored_request(items=many))
+    _check_limits(blocks, text)
+    assert "more" in render_blocks(blocks) or len(render_blocks(blocks).split("• ")) == 21
+
+
+def test_a_rejected_card_with_a_long_escaped_reason_fits() -> None:
+    stored = stored_request(state=RequestState.REJECTED, decided_by="U0APPROVER",
+                            reject_reason="R&D <see invoice> " * 110)
+    text, blocks = request_card(stored)
+    _check_limits(blocks, text)
+
+
+def test_a_card_is_the_same_every_time_it_is_rendered() -> None:
+    stored = stored_request()
+    assert request_card(stored) == request_card(replace(stored))
