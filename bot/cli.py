@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     audit = commands.add_parser("audit", help="print the audit log as CSV")
     audit.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
                        help="only entries from this day on (UTC)")
+    webhooks = commands.add_parser("webhooks", help="BigCommerce webhooks")
+    webhooks_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    register = webhooks_commands.add_parser(
+        "register", help="create the hooks (order status, shipment created) pointing at URL")
+    register.add_argument("--url", required=True,
+                          help="the bot's public https:// address (BigCommerce calls port 443)")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -48,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return _check()
     if args.command == "audit":
         return audit_csv(since=args.since)
+    if args.command == "webhooks":
+        return _register_webhooks(args.url)
     return _serve(args.port, force_http=args.http)
 
 
@@ -62,6 +70,43 @@ def _check() -> int:
     # Keep library chatter off the check's own sentences.
     logs.configure(_log_format(), level=logging.WARNING)
     return check.run()
+
+
+def _register_webhooks(url: str) -> int:
+    from bot.services import bigcommerce_client
+    from commands.bigcommerce import BigCommerceError
+    from commands.webhooks import register_webhooks
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"paidorder: {exc}", file=sys.stderr)
+        return 2
+    secret = settings.paidorder_webhook_secret
+    if secret is None:
+        print("paidorder: PAIDORDER_WEBHOOK_SECRET is not set; the bot refuses webhooks "
+              "without it, so set it first.", file=sys.stderr)
+        return 2
+    if not url.startswith("https://") and not settings.bigcommerce_sandbox:
+        print("paidorder: BigCommerce only calls https:// addresses on port 443.",
+              file=sys.stderr)
+        return 2
+    stoppers: list = []
+    try:
+        created = register_webhooks(bigcommerce_client(settings, stoppers), url,
+                                    secret.get_secret_value())
+    except BigCommerceError as exc:
+        print(f"paidorder: BigCommerce refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for stop in stoppers:
+            stop()
+    for hook in created:
+        hook = hook.get("data", hook)
+        print(f"created hook {hook.get('id')}: {hook.get('scope')} → {hook.get('destination')}")
+    if not created:
+        print("the hooks already exist; nothing to do")
+    return 0
 
 
 def _serve(port: int, *, force_http: bool) -> int:

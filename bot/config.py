@@ -18,8 +18,10 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
+    # An empty variable counts as unset: `PAIDORDER_WEBHOOK_SECRET=` must not become a secret
+    # that an empty header matches.
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      case_sensitive=False)
+                                      case_sensitive=False, env_ignore_empty=True)
 
     slack_bot_token: SecretStr
     slack_signing_secret: SecretStr | None = None

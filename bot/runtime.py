@@ -83,9 +83,9 @@ class Bot:
 
     def webhook(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         secret = self.settings.paidorder_webhook_secret
-        given = headers.get("x-paidorder-secret", "")
-        if secret is None or not hmac.compare_digest(given.encode(),
-                                                     secret.get_secret_value().encode()):
+        expected = secret.get_secret_value().encode() if secret else b""
+        given = headers.get("x-paidorder-secret", "").encode()
+        if not expected or not hmac.compare_digest(given, expected):
             return 401, {"error": "unauthorized"}
         # Answer fast: only record the delivery here; the worker re-reads the order.
         if accept_webhook(self.services.repo, body):

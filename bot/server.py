@@ -94,8 +94,11 @@ class HTTPServer:
     def stop(self, grace: float = 5.0) -> None:
         """Stop accepting, let requests in flight finish, then drop idle keep-alive channels."""
         server = self._server
-        server.close()  # the listening socket: no new connections
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=grace)  # type: ignore[union-attr]
-        wasyncore.close_all(server._map)  # type: ignore[union-attr]  # noqa: SLF001
+        # Sockets are closed inside the server's own loop thread (its trigger runs the thunk
+        # there), so the loop is never left selecting on a closed descriptor; with nothing left
+        # in its map, the loop returns.
+        server.trigger.pull_trigger(  # type: ignore[union-attr]
+            lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]  # noqa: SLF001
         if self._thread:
             self._thread.join(grace)

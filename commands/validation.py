@@ -27,6 +27,7 @@ MAX_QUANTITY = 10_000
 MAX_TRANSACTION_ID = 100
 MAX_NOTES = 3000
 MAX_AMOUNT = Decimal("10000000")
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,250.00 — but 12,50 is ambiguous
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 # "SKU x QTY"; the separator needs spaces around it so SKUs that contain an "x" stay whole.
 _LINE = re.compile(r"^(?P<sku>\S+?)(?:\s+[xX×*]\s*(?P<qty>\S+))?$")
@@ -190,7 +191,9 @@ def _money(
             errors[field] = f"{label} is required."
         return None
     try:
-        amount = Decimal(value.replace(",", "")) if len(value) <= 20 else None
+        # Commas only as thousands separators: "12,50" could mean 12.50 or 1250.
+        plain = "," not in value or _THOUSANDS.match(value)
+        amount = Decimal(value.replace(",", "")) if plain and len(value) <= 20 else None
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 __all__ = ["Call", "Ephemeral", "Message", "SlackStandIn", "render_blocks"]
 
 # Scopes from the app manifest (§11); slack_sdk and Bolt read them from this header.
-OAUTH_SCOPES = "commands,chat:write,chat:write.public,usergroups:read,users:read"
+OAUTH_SCOPES = "commands,chat:write,chat:write.public,usergroups:read,channels:read,groups:read"
 # Slack documents that a trigger_id lives 3 seconds (api.slack.com/docs/triggers).
 TRIGGER_TTL = 3.0
 # A trigger prefix smaller than this is not a plausible unix time (e.g. "111.222.abc" in
@@ -376,6 +376,7 @@ class SlackStandIn:
         self.team_id = team_id
         self.bot_name = bot_name
         self.latency = latency  # read on every call, so tests can change it while running
+        self.outside_channels: set[str] = set()  # channels the bot has not been invited to
         self.usergroups = dict(usergroups or {})
         self.users = dict(users or {})
         # None means "any channel": the bot has chat:write.public, so posting anywhere works.
@@ -753,7 +754,7 @@ class SlackStandIn:
             "channel": {
                 "id": channel,
                 "name": self._channel_name(channel),
-                "is_member": True,
+                "is_member": channel not in self.outside_channels,
                 "is_channel": channel.startswith("C"),
                 "is_private": channel.startswith("G"),
                 "is_im": channel.startswith(("U", "D")),

@@ -320,7 +320,7 @@ def test_amount_paid_has_at_most_two_decimals() -> None:
         "Amount paid can have at most 2 decimal places.")
 
 
-@pytest.mark.parametrize("paid", ["abc", "NaN", "Infinity", "1" * 21, "1,2,3.4.5"])
+@pytest.mark.parametrize("paid", ["abc", "NaN", "Infinity", "1" * 21, "1,2,3.4.5", "12,50"])
 def test_amount_paid_must_be_an_amount(paid: str) -> None:
     assert only_error(FormField.AMOUNT_PAID, amount_paid=paid) == (
         "Amount paid must be an amount like 49.90.")
