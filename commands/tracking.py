@@ -111,7 +111,7 @@ def _looks_unchanged(repo: Repository, stored: StoredRequest, order: dict[str, A
 
 def items_shipped_known(repo: Repository, ref: str) -> int:
     with repo.engine.connect() as conn:
-        rows = conn.execute(select(shipments.c.items).where(shipments.c.ref == ref)).scalars()
+        rows = conn.execute(select(shipments.c["items"]).where(shipments.c.ref == ref)).scalars()
         return sum(int(item["quantity"]) for items in rows for item in items)
 
 

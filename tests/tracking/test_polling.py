@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.runtime import Bot
+from commands.tracking import poll_changes
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn
 from sandbox.slack_requests import SlackRequests
@@ -23,9 +24,14 @@ def quiet_bot(bot: Bot) -> Bot:
     return bot
 
 
+def poll_now(bot: Bot) -> int:
+    """One poll cycle, raising what the scheduler's job would only log."""
+    return poll_changes(repo=bot.services.repo, bigcommerce=bot.services.bigcommerce)
+
+
 def poll_calls(bot: Bot, store: SandboxServer) -> list[tuple[str, str]]:
     store.reset_requests()
-    bot.scheduler.poll()
+    poll_now(bot)
     return [(r.method, r.path.split("/v2", 1)[-1]) for r in list(store.requests)]
 
 
@@ -45,14 +51,14 @@ def test_one_poll_brings_a_control_panel_shipment_to_the_card(
     store.ship_from_control_panel(card["order_id"], shipping_provider="fedex",
                                   tracking_number="FX-778899")
 
-    quiet_bot.scheduler.poll()
+    poll_now(quiet_bot)
 
     replies = wait_until(lambda: thread(slack, card), "the shipment in the thread")
     assert "FX-778899" in replies[0] and "fedex" in replies[0].lower()
     wait_card(slack, card["ts"], "Status: *Shipped*")
     settle(quiet_bot)
 
-    quiet_bot.scheduler.poll()
+    poll_now(quiet_bot)
     settle(quiet_bot)
     assert len(thread(slack, card)) == 1
 
