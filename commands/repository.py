@@ -6,7 +6,10 @@ line and its follow-up work (outbox) in the same transaction.
 
 from __future__ import annotations
 
+import itertools
 import secrets
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +17,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exists, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    case,
+    create_engine,
+    event,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from commands import migrations
@@ -72,6 +85,7 @@ class Outbox:
     NOTIFY_REQUESTER = "notify_requester"
     REFRESH_ORDER = "refresh_order"
     POST_SHIPMENTS = "post_shipments"
+    BIGCOMMERCE = (CREATE_ORDER, REFRESH_ORDER)
 
 
 def connect(url: str) -> Engine:
@@ -89,9 +103,9 @@ def _tune_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy's begin() below decide when a transaction starts.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -100,6 +114,19 @@ def _tune_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue instead of one failing
         # with "database is locked" when it upgrades a read lock.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: Any) -> None:
+    # Turning a new file to WAL needs it to itself for a moment, and SQLite answers "locked"
+    # at once instead of waiting: replicas opening a fresh database together try again.
+    for attempt in itertools.count(1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt >= 200:
+                raise
+            time.sleep(0.025)
 
 
 class Repository:
@@ -194,7 +221,7 @@ class Repository:
                 self.audit(conn, ref, approver, "approved", {})
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
                 self.enqueue(conn, ref, Outbox.CREATE_ORDER)
-        return self.get(ref) if won else None
+        return _stored(won) if won else None
 
     def reject(self, ref: str, approver: str, reason: str) -> StoredRequest | None:
         """pending → rejected, or None when the request was already decided."""
@@ -206,7 +233,7 @@ class Repository:
                 self.audit(conn, ref, approver, "rejected", {"reason": reason})
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
-        return self.get(ref) if won else None
+        return _stored(won) if won else None
 
     def record_order(self, ref: str, order: dict[str, Any], *, adopted: bool) -> bool:
         """approved → ordered with BigCommerce's order; False if it was already recorded."""
@@ -225,7 +252,7 @@ class Repository:
                                              "status_id": order["status_id"]})
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
-        return won
+        return won is not None
 
     def record_failure(self, ref: str, problem: str) -> bool:
         """approved → failed: BigCommerce refused the order and a person must look."""
@@ -236,7 +263,7 @@ class Repository:
                 self.audit(conn, ref, "bigcommerce", "order_failed", {"problem": problem})
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
-        return won
+        return won is not None
 
     def note_problem(self, ref: str, problem: str | None) -> None:
         """Remember (or clear) a transient problem shown on the card, without a state change."""
@@ -253,14 +280,14 @@ class Repository:
     def _transition(
         self, conn: Connection, ref: str, from_state: RequestState, to_state: RequestState,
         **values: Any,
-    ) -> bool:
-        row = conn.execute(
+    ) -> Any:
+        """The request's new row if this caller moved it from `from_state`, else None."""
+        return conn.execute(
             update(requests)
             .where(requests.c.ref == ref, requests.c.state == from_state)
             .values(state=to_state, updated_at=self.clock(), **values)
-            .returning(requests.c.id)
-        ).first()
-        return row is not None
+            .returning(*requests.c)
+        ).mappings().first()
 
     # -- audit ----------------------------------------------------------------------------
 
@@ -295,11 +322,12 @@ class Repository:
         """Take up to `limit` due jobs nobody holds; a dead worker's lease runs out."""
         now = self.clock()
         earlier = outbox.alias("earlier")
-        # One job at a time per request, in the order they were written: the card is never
-        # updated before it is posted, and an old state never overwrites a newer one.
+        # One job at a time per request and lane, in the order they were written: the card is
+        # never updated before it is posted and an old state never overwrites a newer one,
+        # while a Slack job that keeps failing cannot hold back the BigCommerce order.
         first_of_its_request = ~exists().where(
             earlier.c.ref == outbox.c.ref, earlier.c.done_at.is_(None),
-            earlier.c.id < outbox.c.id)
+            earlier.c.id < outbox.c.id, _lane(earlier.c.kind) == _lane(outbox.c.kind))
         free = (outbox.c.done_at.is_(None) & (outbox.c.run_after <= now)
                 & (outbox.c.claimed_until.is_(None) | (outbox.c.claimed_until < now))
                 & first_of_its_request)
@@ -345,6 +373,11 @@ class Repository:
         with self.engine.connect() as conn:
             return conn.execute(select(outbox.c.run_after).where(outbox.c.done_at.is_(None))
                                 .order_by(outbox.c.run_after).limit(1)).scalar()
+
+
+def _lane(kind: Any) -> Any:
+    """Jobs that talk to BigCommerce run in one lane per request; Slack jobs in another."""
+    return case((kind.in_(Outbox.BIGCOMMERCE), "bigcommerce"), else_="slack")
 
 
 def new_ref() -> str:

@@ -113,6 +113,10 @@ outbox = Table(
     Column("last_error", Text),
 )
 Index("ix_outbox_due", outbox.c.done_at, outbox.c.run_after)
+# Claiming asks "is there an earlier unfinished job for this request?" for every candidate;
+# without this index that is a scan of the whole backlog per candidate.
+Index("ix_outbox_pending_ref", outbox.c.ref, outbox.c.id,
+      sqlite_where=outbox.c.done_at.is_(None), postgresql_where=outbox.c.done_at.is_(None))
 
 # Shipments seen on the bot's orders; one thread reply each, never two.
 shipments = Table(

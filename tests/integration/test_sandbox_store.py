@@ -47,20 +47,36 @@ class Store:
 
 
 def address(**overrides: Any) -> dict:
-    return {"first_name": "Jane", "last_name": "Doe", "street_1": "12 Main St", "city": "Austin",
-            "state": "Texas", "zip": "78701", "country": "United States",
-            "country_iso2": "US", "email": "jane@example.com", **overrides}
+    return {
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "street_1": "12 Main St",
+        "city": "Austin",
+        "state": "Texas",
+        "zip": "78701",
+        "country": "United States",
+        "country_iso2": "US",
+        "email": "jane@example.com",
+        **overrides,
+    }
 
 
 def order_body(**overrides: Any) -> dict:
     body = {
-        "status_id": 11, "customer_id": 1,
-        "billing_address": address(), "shipping_addresses": [address()],
-        "products": [{"product_id": 111, "variant_id": 201, "quantity": 2},
-                     {"product_id": 113, "quantity": 1}],
-        "shipping_cost_ex_tax": "5.00", "shipping_cost_inc_tax": "5.00",
-        "payment_method": "Bank transfer", "payment_provider_id": "TXN-48213",
-        "external_source": "Slack (paidorder)", "external_order_id": "PO-000123",
+        "status_id": 11,
+        "customer_id": 1,
+        "billing_address": address(),
+        "shipping_addresses": [address()],
+        "products": [
+            {"product_id": 111, "variant_id": 201, "quantity": 2},
+            {"product_id": 113, "quantity": 1},
+        ],
+        "shipping_cost_ex_tax": "5.00",
+        "shipping_cost_inc_tax": "5.00",
+        "payment_method": "Bank transfer",
+        "payment_provider_id": "TXN-48213",
+        "external_source": "Slack (paidorder)",
+        "external_order_id": "PO-000123",
         "staff_notes": "Paid by bank transfer",
     }
     return body | overrides
@@ -126,7 +142,9 @@ def test_empty_v2_lists_are_204_with_no_body(store: Store) -> None:
 def test_variant_lookup_by_sku(store: Store) -> None:
     found = store.get("/v3/catalog/variants", params={"sku:in": "TSHIRT-BLUE-M,TOTE-NAT"}).json()
     assert [(v["id"], v["product_id"], v["price"]) for v in found["data"]] == [
-        (203, 111, 21.99), (204, 112, 14.5)]
+        (203, 111, 21.99),
+        (204, 112, 14.5),
+    ]
     assert found["meta"]["pagination"]["total"] == 2
     poster = store.get("/v3/catalog/variants", params={"sku": "POSTER-OLD"}).json()["data"][0]
     assert poster["purchasing_disabled"] is True
@@ -150,7 +168,10 @@ def test_create_order_computes_totals_and_links(store: Store) -> None:
     order = response.json()
     assert order["id"] == 100
     assert (order["status_id"], order["status"], order["payment_status"]) == (
-        11, "Awaiting Fulfillment", "paid")
+        11,
+        "Awaiting Fulfillment",
+        "paid",
+    )
     assert order["subtotal_inc_tax"] == "51.9800"  # 2 × 19.99 + 12.00
     assert order["shipping_cost_inc_tax"] == "5.0000"
     assert order["total_inc_tax"] == "56.9800"
@@ -160,30 +181,40 @@ def test_create_order_computes_totals_and_links(store: Store) -> None:
     assert email.utils.parsedate_to_datetime(order["date_created"]).tzinfo is not None
     lines = store.get("/v2/orders/100/products").json()
     assert [(p["id"], p["sku"], p["quantity"], p["order_address_id"]) for p in lines] == [
-        (1000, "TSHIRT-RED-M", 2, 5000), (1001, "MUG-WHT", 1, 5000)]
+        (1000, "TSHIRT-RED-M", 2, 5000),
+        (1001, "MUG-WHT", 1, 5000),
+    ]
     addresses = store.session.get(order["shipping_addresses"]["url"], timeout=5).json()
     assert [(a["id"], a["items_total"]) for a in addresses] == [(5000, 3)]
 
 
 def test_price_overrides_and_custom_lines(store: Store) -> None:
-    order = store.create_order(products=[
-        {"product_id": 112, "quantity": 2, "price_ex_tax": "10.00", "price_inc_tax": "10.00"},
-        {"name": "Engraving", "quantity": 1, "price_ex_tax": 3, "price_inc_tax": "3.5"}])
+    order = store.create_order(
+        products=[
+            {"product_id": 112, "quantity": 2, "price_ex_tax": "10.00", "price_inc_tax": "10.00"},
+            {"name": "Engraving", "quantity": 1, "price_ex_tax": 3, "price_inc_tax": "3.5"},
+        ]
+    )
     assert (order["subtotal_ex_tax"], order["subtotal_inc_tax"]) == ("23.0000", "23.5000")
 
 
 @pytest.mark.parametrize("field", ["item_total", "payment_status", "external_id", "status"])
 def test_read_only_fields_are_refused(store: Store, field: str) -> None:
     message = v2_error(store.post("/v2/orders", order_body(**{field: 1})), 400)
-    assert message == (f"The field '{field}' cannot be written to. "
-                       "Please remove it from your request before trying again.")
+    assert message == (
+        f"The field '{field}' cannot be written to. "
+        "Please remove it from your request before trying again."
+    )
 
 
-@pytest.mark.parametrize("line", [
-    {"product_id": 111, "variant_id": 999, "quantity": 1},  # unknown variant
-    {"product_id": 111, "variant_id": 205, "quantity": 1},  # another product's variant
-    {"product_id": 111, "quantity": 1},  # several variants, none chosen
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"product_id": 111, "variant_id": 999, "quantity": 1},  # unknown variant
+        {"product_id": 111, "variant_id": 205, "quantity": 1},  # another product's variant
+        {"product_id": 111, "quantity": 1},  # several variants, none chosen
+    ],
+)
 def test_bad_variant_is_refused(store: Store, line: dict) -> None:
     message = v2_error(store.post("/v2/orders", order_body(products=[line])), 400)
     assert message == "The options of one or more products are invalid."
@@ -194,23 +225,31 @@ def test_purchasing_disabled_is_refused(store: Store) -> None:
     assert "Vintage Poster" in v2_error(store.post("/v2/orders", order_body(products=[line])), 400)
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"customer_id": 42}, "The field 'customer_id' is invalid."),
-    ({"billing_address": address(zip="7")}, "The field 'billing_address' is invalid."),
-    ({"billing_address": address(state=None)}, "The field 'state' does not allow null values."),
-    ({"products": []}, "The field 'products' is invalid."),
-    ({"status_id": 99}, "The field 'status_id' is invalid."),
-    ({"shipping_cost_inc_tax": "-1"}, "The field 'shipping_cost_inc_tax' is invalid."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"customer_id": 42}, "The field 'customer_id' is invalid."),
+        ({"billing_address": address(zip="7")}, "The field 'billing_address' is invalid."),
+        ({"billing_address": address(state=None)}, "The field 'state' does not allow null values."),
+        ({"products": []}, "The field 'products' is invalid."),
+        ({"status_id": 99}, "The field 'status_id' is invalid."),
+        ({"shipping_cost_inc_tax": "-1"}, "The field 'shipping_cost_inc_tax' is invalid."),
+    ],
+)
 def test_invalid_orders_are_refused_without_burning_ids(
-        store: Store, overrides: dict, message: str) -> None:
+    store: Store, overrides: dict, message: str
+) -> None:
     assert v2_error(store.post("/v2/orders", order_body(**overrides)), 400) == message
     assert store.create_order()["id"] == 100
 
 
 def test_create_requires_json(store: Store) -> None:
-    response = store.session.post(store.base + "/v2/orders", data="x=1", timeout=5,
-                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = store.session.post(
+        store.base + "/v2/orders",
+        data="x=1",
+        timeout=5,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     v2_error(response, 415)
 
 
@@ -259,9 +298,15 @@ def test_put_changes_status_and_refuses_read_only(store: Store) -> None:
 def test_partial_then_full_shipment_drives_status(store: Store) -> None:
     order_id = store.create_order()["id"]
     path = f"/v2/orders/{order_id}/shipments"
-    first = store.post(path, {"order_address_id": 5000, "tracking_number": "1Z999AA1",
-                              "shipping_provider": "ups",
-                              "items": [{"order_product_id": 1000, "quantity": 1}]})
+    first = store.post(
+        path,
+        {
+            "order_address_id": 5000,
+            "tracking_number": "1Z999AA1",
+            "shipping_provider": "ups",
+            "items": [{"order_product_id": 1000, "quantity": 1}],
+        },
+    )
     assert first.status_code == 201, first.text
     assert first.json()["items"] == [{"order_product_id": 1000, "product_id": 111, "quantity": 1}]
     assert first.json()["generated_tracking_link"].endswith("1Z999AA1")
@@ -271,8 +316,7 @@ def test_partial_then_full_shipment_drives_status(store: Store) -> None:
     rest = [{"order_product_id": 1000, "quantity": 1}, {"order_product_id": 1001, "quantity": 1}]
     assert store.post(path, {"order_address_id": 5000, "items": rest}).status_code == 201
     shipped = store.get(f"/v2/orders/{order_id}").json()
-    assert (shipped["status_id"], shipped["status"], shipped["items_shipped"]) == (
-        2, "Shipped", 3)
+    assert (shipped["status_id"], shipped["status"], shipped["items_shipped"]) == (2, "Shipped", 3)
     assert shipped["date_shipped"] != ""
     lines = store.get(f"/v2/orders/{order_id}/products").json()
     assert [line["quantity_shipped"] for line in lines] == [2, 1]
@@ -443,8 +487,15 @@ def receiver() -> Iterator[Receiver]:
 
 
 def subscribe(store: Store, scope: str, destination: str) -> dict:
-    response = store.post("/v3/hooks", {"scope": scope, "destination": destination,
-                                        "is_active": True, "headers": {"X-Secret": "s3cret"}})
+    response = store.post(
+        "/v3/hooks",
+        {
+            "scope": scope,
+            "destination": destination,
+            "is_active": True,
+            "headers": {"X-Secret": "s3cret"},
+        },
+    )
     assert response.status_code == 200, response.text
     return response.json()["data"]
 
@@ -452,9 +503,14 @@ def subscribe(store: Store, scope: str, destination: str) -> dict:
 def test_hooks_crud(store: Store, receiver: Receiver) -> None:
     hook = subscribe(store, "store/order/*", receiver.url)
     assert (hook["scope"], hook["is_active"], hook["headers"]) == (
-        "store/order/*", True, {"X-Secret": "s3cret"})
-    assert store.post("/v3/hooks", {"scope": "store/order/*",
-                                    "destination": receiver.url}).status_code == 422
+        "store/order/*",
+        True,
+        {"X-Secret": "s3cret"},
+    )
+    assert (
+        store.post("/v3/hooks", {"scope": "store/order/*", "destination": receiver.url}).status_code
+        == 422
+    )
     assert store.post("/v3/hooks", {"destination": receiver.url}).status_code == 422
     assert [h["id"] for h in store.get("/v3/hooks").json()["data"]] == [hook["id"]]
     paused = store.put(f"/v3/hooks/{hook['id']}", {"is_active": False}).json()["data"]
@@ -470,9 +526,15 @@ def test_order_events_reach_matching_hooks(store: Store, receiver: Receiver) -> 
     created = receiver.wait_for(2)
     assert [(e["scope"], e["data"]) for e in created] == [
         ("store/order/created", {"type": "order", "id": order_id}),
-        ("store/order/statusUpdated", {"type": "order", "id": order_id,
-                                       "status": {"previous_status_id": 0,
-                                                  "new_status_id": 11}})]
+        (
+            "store/order/statusUpdated",
+            {
+                "type": "order",
+                "id": order_id,
+                "status": {"previous_status_id": 0, "new_status_id": 11},
+            },
+        ),
+    ]
     headers, envelope = receiver.received[0]
     assert headers["X-Secret"] == "s3cret"
     assert envelope["producer"] == "stores/sandbox" and isinstance(envelope["store_id"], str)
@@ -482,8 +544,7 @@ def test_order_events_reach_matching_hooks(store: Store, receiver: Receiver) -> 
 
     store.server.ship_from_control_panel(order_id)
     scopes = [e["scope"] for e in receiver.wait_for(5)[2:]]
-    assert scopes == ["store/shipment/created", "store/order/updated",
-                      "store/order/statusUpdated"]
+    assert scopes == ["store/shipment/created", "store/order/updated", "store/order/statusUpdated"]
     assert receiver.received[2][1]["data"]["orderId"] == order_id
 
 
@@ -508,8 +569,10 @@ def test_set_status_emits_status_updated(store: Store, receiver: Receiver) -> No
     order_id = store.create_order()["id"]
     subscribe(store, "store/order/statusUpdated", receiver.url)
     assert store.server.set_status(order_id, 5)["status"] == "Cancelled"
-    assert receiver.wait_for(1)[0]["data"]["status"] == {"previous_status_id": 11,
-                                                         "new_status_id": 5}
+    assert receiver.wait_for(1)[0]["data"]["status"] == {
+        "previous_status_id": 11,
+        "new_status_id": 5,
+    }
 
 
 # ---- the official OpenAPI contract -------------------------------------------------------------
@@ -533,12 +596,24 @@ def test_order_endpoints_match_the_official_spec(store: Store) -> None:
 
     created = store.post("/v2/orders", order_body())
     api.validate_request(RequestsOpenAPIRequest(created.request))
-    store.post("/v2/orders/100/shipments", {
-        "order_address_id": 5000, "tracking_number": "1Z", "shipping_provider": "ups",
-        "items": [{"order_product_id": 1000, "quantity": 1}]})
-    for path in ("/v2/orders", "/v2/orders/100", "/v2/orders/100/products",
-                 "/v2/orders/100/shipping_addresses", "/v2/orders/100/shipments",
-                 "/v2/order_statuses"):
+    store.post(
+        "/v2/orders/100/shipments",
+        {
+            "order_address_id": 5000,
+            "tracking_number": "1Z",
+            "shipping_provider": "ups",
+            "items": [{"order_product_id": 1000, "quantity": 1}],
+        },
+    )
+    for path in (
+        "/v2/orders",
+        "/v2/orders/100",
+        "/v2/orders/100/products",
+        "/v2/orders/100/shipping_addresses",
+        "/v2/orders/100/shipments",
+        "/v2/order_statuses",
+    ):
         response = store.get(path)
-        api.validate_response(RequestsOpenAPIRequest(response.request),
-                              RequestsOpenAPIResponse(response))
+        api.validate_response(
+            RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response)
+        )
