@@ -31,6 +31,13 @@ SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 WEBHOOK_SECRET = "test-webhook-secret"
 
+# BigCommerce's official OpenAPI files: beside the repository in shared/, or wherever
+# PAIDORDER_BC_SPEC_DIR says. Tests that need them skip with a reason when they are absent.
+BC_SPEC_DIR = Path(
+    os.environ.get("PAIDORDER_BC_SPEC_DIR")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "bigcommerce-spec"
+)
+
 GOOD_FORM: dict[str, str | None] = {
     "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe",
     "phone": None, "street": "12 Main St", "city": "Austin", "state": "Texas",

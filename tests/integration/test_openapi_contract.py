@@ -8,13 +8,11 @@ honest: the sandbox is lenient in places (it takes `"status_id": "11"`), the spe
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,17 +20,14 @@ import pytest
 import requests
 
 from commands.bigcommerce import BigCommerceClient
+from tests.conftest import BC_SPEC_DIR
 
 openapi_core = pytest.importorskip("openapi_core", reason="openapi-core is not installed")
 from openapi_core.contrib.requests import RequestsOpenAPIRequest  # noqa: E402
 
 sandbox_module = pytest.importorskip("sandbox.bigcommerce", reason="the sandbox store is missing")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_DIR = Path(
-    os.environ.get("PAIDORDER_BC_SPEC_DIR")
-    or REPO_ROOT.parent / "shared" / "reference" / "bigcommerce-spec"
-)
+SPEC_DIR = BC_SPEC_DIR
 # The specs' servers are https://api.bigcommerce.com/stores/{store_hash}/v2 (or /v3), so a
 # request rewritten onto that host matches with the store hash as a server variable.
 SPEC_HOST = "https://api.bigcommerce.com"
