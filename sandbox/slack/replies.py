@@ -1,0 +1,41 @@
+"""What a Web API call answers: a reply, a Slack error code, or an injected fault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class _SlackError(Exception):
+    """Raised by a method handler to answer {"ok": false, "error": code}."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class _Reply:
+    payload: dict | str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Fault:
+    method: str
+    error: str | None
+    status: int
+    retry_after: int
+    times: int
+
+    def reply(self) -> _Reply:
+        # Slack rate-limits with HTTP 429 + Retry-After, always (api.slack.com/apis/rate-limits).
+        if self.status == 429 or self.error == "ratelimited":
+            body = {"ok": False, "error": "ratelimited"}
+            return _Reply(body, 429, {"Retry-After": str(self.retry_after)})
+        # A 5xx, or a plain {"ok": false} at whatever status was asked for.
+        return _Reply({"ok": False, "error": self.error or "internal_error"}, self.status)
+
+
+def _as_dict(reply: _Reply) -> dict:
+    return reply.payload if isinstance(reply.payload, dict) else {"body": reply.payload}
