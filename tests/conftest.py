@@ -38,6 +38,15 @@ BC_SPEC_DIR = Path(
     or Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "bigcommerce-spec"
 )
 
+def address(**overrides: Any) -> dict[str, Any]:
+    """A complete BigCommerce address (the orders v2 spec's billing/shipping address)."""
+    return {
+        "first_name": "Jane", "last_name": "Doe", "street_1": "12 Main St", "city": "Austin",
+        "state": "Texas", "zip": "78701", "country": "United States", "country_iso2": "US",
+        "email": "jane@example.com", **overrides,
+    }
+
+
 GOOD_FORM: dict[str, str | None] = {
     "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe",
     "phone": None, "street": "12 Main St", "city": "Austin", "state": "Texas",

@@ -33,6 +33,7 @@ from commands.bigcommerce import (
     ServerError,
     Unavailable,
 )
+from tests.conftest import address
 
 TOKEN = "secret-token-123"
 
@@ -710,21 +711,6 @@ def bc(store: Any, sleeps: list[float]) -> BigCommerceClient:
     return BigCommerceClient(
         store.url, "sandbox", SANDBOX_TOKEN, read_timeout=0.5, sleep=sleeps.append
     )
-
-
-def address(**overrides: str) -> dict[str, str]:
-    return {
-        "first_name": "Jane",
-        "last_name": "Doe",
-        "street_1": "12 Main St",
-        "city": "Austin",
-        "state": "Texas",
-        "zip": "78701",
-        "country": "United States",
-        "country_iso2": "US",
-        "email": "jane@example.com",
-        **overrides,
-    }
 
 
 def order_body(ref: str, lines: list[tuple[int, int, int]] | None = None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from commands.bigcommerce import BigCommerceClient
-from tests.conftest import BC_SPEC_DIR
+from tests.conftest import BC_SPEC_DIR, address
 
 openapi_core = pytest.importorskip("openapi_core", reason="openapi-core is not installed")
 from openapi_core.contrib.requests import RequestsOpenAPIRequest  # noqa: E402
@@ -116,22 +116,11 @@ def validate_recorded(recorded: Any) -> None:
 
 def example_order(ref: str) -> dict[str, Any]:
     """The example order body from the reference (§2.4), on sandbox catalog ids."""
-    address = {
-        "first_name": "Jane",
-        "last_name": "Doe",
-        "street_1": "12 Main St",
-        "city": "Austin",
-        "state": "Texas",
-        "zip": "78701",
-        "country": "United States",
-        "country_iso2": "US",
-        "email": "jane@example.com",
-    }
     return {
         "status_id": 11,
         "customer_id": 0,
-        "billing_address": {**address, "phone": "+1 512 555 0100"},
-        "shipping_addresses": [address],
+        "billing_address": address(phone="+1 512 555 0100"),
+        "shipping_addresses": [address()],
         "products": [{"product_id": 111, "variant_id": 201, "quantity": 2}],
         "shipping_cost_ex_tax": Decimal("5.00"),
         "shipping_cost_inc_tax": Decimal("5.00"),

@@ -18,6 +18,7 @@ import requests
 
 from sandbox.bigcommerce import SandboxServer
 from tests.conftest import BC_SPEC_DIR as SPEC_DIR
+from tests.conftest import address
 
 TOKEN = "sandbox-token"
 
@@ -45,21 +46,6 @@ class Store:
         response = self.post("/v2/orders", order_body(**overrides))
         assert response.status_code == 201, response.text
         return response.json()
-
-
-def address(**overrides: Any) -> dict:
-    return {
-        "first_name": "Jane",
-        "last_name": "Doe",
-        "street_1": "12 Main St",
-        "city": "Austin",
-        "state": "Texas",
-        "zip": "78701",
-        "country": "United States",
-        "country_iso2": "US",
-        "email": "jane@example.com",
-        **overrides,
-    }
 
 
 def order_body(**overrides: Any) -> dict:
