@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -36,8 +37,22 @@ class Services:
     stoppers: list = field(default_factory=list)
     # Set by the running bot: tells the outbox worker that new work was written.
     wake_worker: Callable[[], None] = lambda: None
+    # Work a listener does after its ack runs here, so listener threads are free again at once
+    # and a burst of clicks waiting on the database can't hold back the acks behind it.
+    after_ack: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=16, thread_name_prefix="after-ack"))
+
+    def later(self, work: Callable[[], None]) -> None:
+        """Run `work` after the ack; an exception is logged, never raised into Bolt."""
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("work after an acknowledgement failed")
+        self.after_ack.submit(run)
 
     def close(self) -> None:
+        self.after_ack.shutdown(wait=True)
         for stop in reversed(self.stoppers):
             try:
                 stop()

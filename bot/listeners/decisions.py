@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 def register(app: App, services: Services, wake_worker: Callable[[], None]) -> None:
     def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        services.later(lambda: _approve(body, client))
+
+    def _approve(body: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         ref = body["actions"][0]["value"]
         try:

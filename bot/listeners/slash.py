@@ -40,7 +40,8 @@ def register(app: App, services: Services) -> None:
         rest = text.split(maxsplit=1)[1] if " " in text else ""
         if word in SUBCOMMANDS:
             ack()
-            _run_after_ack(SUBCOMMANDS[word], services, command, rest, respond)
+            action = SUBCOMMANDS[word]
+            services.later(lambda: _run_after_ack(action, services, command, rest, respond))
             return
         if word:
             ack(text=f"I don't know `{escape(word[:30])}`.\n\n{USAGE}",
