@@ -266,10 +266,18 @@ class Repository:
         return won is not None
 
     def note_problem(self, ref: str, problem: str | None) -> None:
-        """Remember (or clear) a transient problem shown on the card, without a state change."""
+        """Remember (or clear) a transient problem shown on the card, without a state change;
+        the card is updated when the problem is new."""
         with self.transaction() as conn:
-            conn.execute(update(requests).where(requests.c.ref == ref)
-                         .values(problem=problem, updated_at=self.clock()))
+            changed = conn.execute(
+                update(requests)
+                .where(requests.c.ref == ref, requests.c.problem.is_distinct_from(problem))
+                .values(problem=problem, updated_at=self.clock())
+                .returning(requests.c.id)
+            ).first()
+            if changed:
+                self.audit(conn, ref, "bigcommerce", "problem", {"problem": problem})
+                self.enqueue(conn, ref, Outbox.UPDATE_CARD)
 
     def set_card(self, ref: str, channel: str, ts: str) -> None:
         with self.transaction() as conn:
@@ -368,11 +376,6 @@ class Repository:
             return [dict(r) for r in conn.execute(
                 select(outbox).where(outbox.c.done_at.is_(None)).order_by(outbox.c.id)
             ).mappings()]
-
-    def next_job_due(self) -> datetime | None:
-        with self.engine.connect() as conn:
-            return conn.execute(select(outbox.c.run_after).where(outbox.c.done_at.is_(None))
-                                .order_by(outbox.c.run_after).limit(1)).scalar()
 
 
 def _lane(kind: Any) -> Any:

@@ -164,8 +164,3 @@ def mark_summary_posted(repo: Repository, day: date, slack_ts: str) -> None:
         conn.execute(update(summary_runs).where(summary_runs.c.day == day)
                      .values(posted_at=repo.clock(), slack_ts=slack_ts))
 
-
-def summary_claimed(repo: Repository, day: date) -> bool:
-    with repo.engine.connect() as conn:
-        return conn.execute(select(summary_runs.c.day).where(summary_runs.c.day == day)
-                            ).first() is not None

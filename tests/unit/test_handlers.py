@@ -443,6 +443,18 @@ def test_bad_credentials_keep_the_approval_and_note_the_problem(
     assert current is not None and current.state == RequestState.APPROVED
     assert current.problem and "credentials" in current.problem
 
+    # The card learns of the problem once, not at every retry.
+    def card_updates() -> int:
+        return sum(1 for job in sqlite_repo.pending_jobs() if job["kind"] == "update_card")
+    before = card_updates()
+    bigcommerce.fail("find_orders_by_external_id",
+                     AuthenticationFailed(status=401, method="GET", path="/v2/orders"))
+    with pytest.raises(RetryLater):
+        create_paid_order(stored.ref, repo=sqlite_repo, bigcommerce=bigcommerce,  # type: ignore[arg-type]
+                          external_source=SOURCE)
+    assert card_updates() == before
+    assert actions(sqlite_repo, stored.ref).count("problem") == 1
+
 
 def test_only_approved_requests_get_an_order(sqlite_repo: Repository) -> None:
     pending = submit(sqlite_repo)
