@@ -6,6 +6,7 @@ Everything listens on 127.0.0.1 with port 0.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
@@ -216,6 +217,17 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(out)
+
+
+def begin(title: str, doc: str | None, argv: list[str] | None) -> argparse.Namespace:
+    """The shared start of every benchmark: `--quick`, a clean environment, quiet logs, a title."""
+    parser = argparse.ArgumentParser(description=(doc or title).splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    args = parser.parse_args(argv)
+    clean_env()
+    quiet_logs()
+    header(title, args.quick)
+    return args
 
 
 def header(title: str, quick: bool) -> None:

@@ -11,7 +11,6 @@ stand-in answering in 0 ms and 300 ms.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import sys
@@ -31,13 +30,11 @@ from _common import (
     SIGNING_SECRET,
     Prepared,
     Sample,
-    clean_env,
+    begin,
     drained,
     fire,
-    header,
     make_pending,
     pct,
-    quiet_logs,
     standin,
     start_bot,
     table,
@@ -120,12 +117,7 @@ def views_in_time(slack: Any, samples: list[Sample]) -> tuple[int, int, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    args = parser.parse_args(argv)
-    clean_env()
-    quiet_logs()
-    header("Ack latency", args.quick)
+    args = begin("Ack latency", __doc__, argv)
 
     sizes = [(1, 3, 1), (5, 1, 5)] if args.quick else [(1, 30, 1), (50, 2, 50), (200, 1, 200)]
     latencies = (0.0, 0.3)

@@ -13,7 +13,6 @@ full, entries live 120 s) and the roster cache (one entry per configured user gr
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -28,11 +27,9 @@ from _common import (
     SALES,
     SIGNING_SECRET,
     Prepared,
-    clean_env,
+    begin,
     fire,
-    header,
     player,
-    quiet_logs,
     rss_kib,
     settings_values,
     standin,
@@ -44,12 +41,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    args = parser.parse_args(argv)
-    clean_env()
-    quiet_logs()
-    header("Memory", args.quick)
+    args = begin("Memory", __doc__, argv)
     total = 200 if args.quick else 10_000
     batch = 100 if args.quick else 1_000
 

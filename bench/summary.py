@@ -11,7 +11,6 @@ median time is reported, and the peak of a separate run under tracemalloc.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from _common import GOOD_FORM, clean_env, header, median, pct, quiet_logs, table
+from _common import GOOD_FORM, begin, median, pct, table
 
 DAY = date(2025, 3, 12)
 TZ = ZoneInfo("America/Chicago")
@@ -77,12 +76,7 @@ def populate(repo, orders: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    args = parser.parse_args(argv)
-    clean_env()
-    quiet_logs()
-    header("Daily summary", args.quick)
+    args = begin("Daily summary", __doc__, argv)
     orders = 200 if args.quick else 10_000
     runs = 3 if args.quick else 9
 

@@ -11,7 +11,6 @@ and one poll cycle runs. A second cycle right after shows the steady cost.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -19,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import GOOD_FORM, REQUESTER, SALES, clean_env, header, quiet_logs, table
+from _common import GOOD_FORM, REQUESTER, SALES, begin, table
 
 
 def build(store: Any, repo: Any, client: Any, n: int) -> list[int]:
@@ -93,12 +92,7 @@ def cycle(store: Any, repo: Any, client: Any) -> tuple[int, int, float, dict[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    args = parser.parse_args(argv)
-    clean_env()
-    quiet_logs()
-    header("Cost of tracking (poll_changes)", args.quick)
+    args = begin("Cost of tracking (poll_changes)", __doc__, argv)
     sizes = (10, 100) if args.quick else (10, 1_000, 10_000)
     changes = (0, 10) if args.quick else (0, 10, 100)
 
