@@ -113,23 +113,28 @@ def repo(database_url: str) -> Iterator[Repository]:
     repository.engine.dispose()
 
 
+def settings_for(store: SandboxServer, slack: SlackStandIn, database: Path,
+                 **overrides: Any) -> dict[str, Any]:
+    """`load_settings` keywords for a bot wired to these stand-ins (no .env, no environment)."""
+    return dict(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        bigcommerce_store_hash=store.store_hash, bigcommerce_access_token=store.access_token,
+        bigcommerce_api_url=store.url,
+        database_url=f"sqlite:///{database}",
+        paidorder_approval_channel=APPROVALS,
+        paidorder_approvers=f"{APPROVER},{APPROVER_GROUP}",
+    ) | overrides
+
+
 @pytest.fixture
 def make_settings(store: SandboxServer, slack: SlackStandIn, tmp_path: Path
                   ) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = dict(
-            _env_file=None,
-            slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=slack.api_url,
-            bigcommerce_store_hash=store.store_hash, bigcommerce_access_token=store.access_token,
-            bigcommerce_api_url=store.url,
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-            paidorder_approval_channel=APPROVALS,
-            paidorder_approvers=f"{APPROVER},{APPROVER_GROUP}",
-            paidorder_webhook_secret=WEBHOOK_SECRET,
-        )
-        values.update(overrides)
-        return load_settings(**values)
+        return load_settings(**settings_for(
+            store, slack, tmp_path / "bot.db",
+            **{"paidorder_webhook_secret": WEBHOOK_SECRET, **overrides}))
     return make
 
 

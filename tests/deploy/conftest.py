@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn
-from tests.conftest import APPROVALS, APPROVER, APPROVER_GROUP, BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import settings_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,13 +35,4 @@ def _restore_logging() -> Iterator[None]:
 def settings_values(store: SandboxServer, slack: SlackStandIn, tmp_path: Path
                     ) -> dict[str, Any]:
     """Settings for a deployment that passes every check, as `load_settings` keywords."""
-    return dict(
-        _env_file=None,
-        slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        bigcommerce_store_hash=store.store_hash, bigcommerce_access_token=store.access_token,
-        bigcommerce_api_url=store.url,
-        database_url=f"sqlite:///{tmp_path / 'check.db'}",
-        paidorder_approval_channel=APPROVALS,
-        paidorder_approvers=f"{APPROVER},{APPROVER_GROUP}",
-    )
+    return settings_for(store, slack, tmp_path / "check.db")
