@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,25 @@ def address(**overrides: Any) -> dict[str, Any]:
         "first_name": "Jane", "last_name": "Doe", "street_1": "12 Main St", "city": "Austin",
         "state": "Texas", "zip": "78701", "country": "United States", "country_iso2": "US",
         "email": "jane@example.com", **overrides,
+    }
+
+
+def order_body(ref: str, lines: list[tuple[int, int, int]] | None = None) -> dict[str, Any]:
+    """The reference's example order (§2.4), pointed at the sandbox catalog."""
+    lines = lines or [(111, 201, 2)]
+    return {
+        "status_id": 11,
+        "customer_id": 0,
+        "billing_address": address(phone="+1 512 555 0100"),
+        "shipping_addresses": [address()],
+        "products": [{"product_id": p, "variant_id": v, "quantity": q} for p, v, q in lines],
+        "shipping_cost_ex_tax": Decimal("5.00"),
+        "shipping_cost_inc_tax": Decimal("5.00"),
+        "payment_method": "Bank transfer",
+        "payment_provider_id": "TXN-48213",
+        "external_source": "Slack (paidorder)",
+        "external_order_id": ref,
+        "staff_notes": "Paid by bank transfer; approved in Slack",
     }
 
 

@@ -33,7 +33,7 @@ from commands.bigcommerce import (
     ServerError,
     Unavailable,
 )
-from tests.conftest import address
+from tests.conftest import order_body
 
 TOKEN = "secret-token-123"
 
@@ -711,25 +711,6 @@ def bc(store: Any, sleeps: list[float]) -> BigCommerceClient:
     return BigCommerceClient(
         store.url, "sandbox", SANDBOX_TOKEN, read_timeout=0.5, sleep=sleeps.append
     )
-
-
-def order_body(ref: str, lines: list[tuple[int, int, int]] | None = None) -> dict[str, Any]:
-    """The reference's example order (§2.4), pointed at the sandbox catalog."""
-    lines = lines or [(111, 201, 2)]
-    return {
-        "status_id": 11,
-        "customer_id": 0,
-        "billing_address": address(phone="+1 512 555 0100"),
-        "shipping_addresses": [address()],
-        "products": [{"product_id": p, "variant_id": v, "quantity": q} for p, v, q in lines],
-        "shipping_cost_ex_tax": Decimal("5.00"),
-        "shipping_cost_inc_tax": Decimal("5.00"),
-        "payment_method": "Bank transfer",
-        "payment_provider_id": "TXN-48213",
-        "external_source": "Slack (paidorder)",
-        "external_order_id": ref,
-        "staff_notes": "Paid by bank transfer; approved in Slack",
-    }
 
 
 def test_sandbox_resolves_skus_in_one_call(bc: BigCommerceClient, store: Any) -> None:

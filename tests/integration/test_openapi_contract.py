@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +19,7 @@ import pytest
 import requests
 
 from commands.bigcommerce import BigCommerceClient
-from tests.conftest import BC_SPEC_DIR, address
+from tests.conftest import BC_SPEC_DIR, order_body
 
 openapi_core = pytest.importorskip("openapi_core", reason="openapi-core is not installed")
 from openapi_core.contrib.requests import RequestsOpenAPIRequest  # noqa: E402
@@ -114,24 +113,6 @@ def validate_recorded(recorded: Any) -> None:
 # --------------------------------------------------------------------------- the client's calls
 
 
-def example_order(ref: str) -> dict[str, Any]:
-    """The example order body from the reference (§2.4), on sandbox catalog ids."""
-    return {
-        "status_id": 11,
-        "customer_id": 0,
-        "billing_address": address(phone="+1 512 555 0100"),
-        "shipping_addresses": [address()],
-        "products": [{"product_id": 111, "variant_id": 201, "quantity": 2}],
-        "shipping_cost_ex_tax": Decimal("5.00"),
-        "shipping_cost_inc_tax": Decimal("5.00"),
-        "payment_method": "Bank transfer",
-        "payment_provider_id": "TXN-48213",
-        "external_source": "Slack (paidorder)",
-        "external_order_id": ref,
-        "staff_notes": "Paid by bank transfer; approved in Slack",
-    }
-
-
 @pytest.fixture(scope="module")
 def recorded() -> Iterator[list[Any]]:
     """Every request the client sent while using each of its methods once."""
@@ -152,7 +133,7 @@ def exercise(bc: BigCommerceClient) -> None:
     bc.products_by_id([111, 113])
     bc.customer_by_email("jane@example.com")
     assert bc.find_orders_by_external_id("PO-000123") == []
-    order = bc.create_order(example_order("PO-000123"))
+    order = bc.create_order(order_body("PO-000123"))
     bc.get_order(order["id"])
     list(bc.orders_modified_since(datetime.now(UTC) - timedelta(hours=1)))
     bc.update_order(order["id"], {"staff_notes": "Checked by finance"})
@@ -246,7 +227,7 @@ def test_a_string_status_id_breaks_the_contract_even_though_the_sandbox_takes_it
     store: Any,
 ) -> None:
     bc = BigCommerceClient(store.url, "sandbox", "sandbox-token")
-    bc.create_order({**example_order("PO-BAD"), "status_id": "11"})
+    bc.create_order({**order_body("PO-BAD"), "status_id": "11"})
     (sent,) = [r for r in store.requests if r.method == "POST"]
 
     with pytest.raises(openapi_core.validation.request.exceptions.InvalidRequestBody) as caught:
@@ -263,7 +244,7 @@ def test_a_string_status_id_breaks_the_contract_even_though_the_sandbox_takes_it
     ],
 )
 def test_malformed_order_bodies_break_the_contract(bad: dict[str, Any]) -> None:
-    body = json.dumps({**example_order("PO-X"), **bad}, default=str).encode()
+    body = json.dumps({**order_body("PO-X"), **bad}, default=str).encode()
 
     with pytest.raises(openapi_core.validation.request.exceptions.InvalidRequestBody):
         validate("POST", "/stores/sandbox/v2/orders", {}, JSON_HEADERS, body)
