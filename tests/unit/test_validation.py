@@ -165,6 +165,37 @@ def test_address_fields_are_one_line_of_ordinary_text(field: FormField, label: s
         f"{label} must be a single line of ordinary text.")
 
 
+HIDDEN = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+          "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\u2060", "\ufeff", "\u00ad",
+          "\U000e0041", "\u3164"]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize(("field", "label"), [*REQUIRED, (FormField.PHONE, "Phone"),
+                                              (FormField.TRANSACTION_ID, "Transaction ID"),
+                                              (FormField.NOTES, "Notes")])
+def test_hidden_characters_that_can_disguise_text_are_refused(
+    field: FormField, label: str, hidden: str
+) -> None:
+    assert only_error(field, **{field.value: f"Jane{hidden}Doe"}) == (
+        f"{label} has a hidden character that can disguise text (such as a text-direction "
+        "override); type it again without it.")
+
+
+@pytest.mark.parametrize("name", ["مهر\u200cداد", "शर्\u200dमा", "க்\u200cஷ", "Zoë", "Ōtsuka",
+                                  "O'Brien-Smith", "李小龍"])
+def test_joiners_and_accents_in_names_are_kept(name: str) -> None:
+    request = valid(first_name=name, last_name=name, city=name, notes=name)
+    assert request.address.first_name == request.address.last_name == name
+    assert request.address.city == request.notes == name
+
+
+def test_notes_may_have_lines_and_tabs_but_no_control_characters() -> None:
+    assert valid(notes="Paid in two parts:\n\t40.00\r\n\t16.98").notes.count("\n") == 2
+    assert only_error(FormField.NOTES, notes="ring\x07 the bell") == (
+        "Notes must be ordinary text: letters, digits, punctuation.")
+
+
 def test_phone_is_optional_and_limited() -> None:
     assert valid(phone=None).address.phone == ""
     assert valid(phone=" +1 512 555 0100 ").address.phone == "+1 512 555 0100"
@@ -241,6 +272,39 @@ def test_amount_paid_must_be_an_amount(paid: str) -> None:
         "Amount paid must be an amount like 49.90.")
 
 
+@pytest.mark.parametrize("paid", ["1e3", "1E3", "12_000", "0x10", "+5", "5 5", "1,2345", "1,23",
+                                  "1.000,50", "Inf", "-Infinity", "sNaN", ".", "$5", "5€"])
+def test_only_plain_decimals_are_amounts(paid: str) -> None:
+    assert only_error(FormField.AMOUNT_PAID, amount_paid=paid) == (
+        "Amount paid must be an amount like 49.90.")
+
+
+@pytest.mark.parametrize("paid", ["١٢", "۱۲", "１２", "12.５", "²", "१२", "𝟏𝟐"])
+def test_amounts_are_written_with_the_digits_0_to_9(paid: str) -> None:
+    assert only_error(FormField.AMOUNT_PAID, amount_paid=paid) == (
+        "Amount paid must be written with the digits 0-9, like 49.90.")
+
+
+@pytest.mark.parametrize(("shipping", "message"), [
+    ("-0", "Shipping cost can't be negative."), ("-0.00", "Shipping cost can't be negative."),
+    ("1e1", "Shipping cost must be an amount like 49.90."),
+    ("5.001", "Shipping cost can have at most 2 decimal places."),
+    ("5.0000", "Shipping cost can have at most 2 decimal places."),
+    ("NaN", "Shipping cost must be an amount like 49.90."),
+    ("٥", "Shipping cost must be written with the digits 0-9, like 49.90."),
+])
+def test_shipping_cost_is_a_plain_decimal_too(shipping: str, message: str) -> None:
+    assert only_error(FormField.SHIPPING_COST, shipping_cost=shipping) == message
+
+
+@pytest.mark.parametrize(("paid", "amount"), [
+    ("1,234.50", "1234.50"), ("1,000,000", "1000000.00"), ("56.98", "56.98"),
+    (" 56.9 ", "56.90"), ("0.5", "0.50"), (".5", "0.50"), ("56.", "56.00"), ("056.98", "56.98"),
+])
+def test_plain_amounts_and_thousands_separators_still_work(paid: str, amount: str) -> None:
+    assert str(valid(amount_paid=paid).amount_paid) == amount
+
+
 def test_amount_paid_is_kept_exactly() -> None:
     request = valid(amount_paid="1,056.9")
     assert request.amount_paid == Decimal("1056.90")
@@ -276,6 +340,17 @@ def test_transaction_id_is_at_most_100_characters() -> None:
 def test_transaction_id_is_one_line() -> None:
     assert only_error(FormField.TRANSACTION_ID, transaction_id="BT\n1") == (
         "Transaction ID must be a single line of ordinary text.")
+
+
+def test_the_transaction_id_is_kept_as_typed_but_trimmed() -> None:
+    assert valid(transaction_id="  ＴＸＮ‐１\u00a0").transaction_id == "ＴＸＮ‐１"
+    assert valid(transaction_id="Ref 42 / A").transaction_id == "Ref 42 / A"
+
+
+def test_a_transaction_id_whose_folded_form_is_too_long_is_refused() -> None:
+    # U+FDFA is one character, eighteen once NFKC spells it out; the key must fit its column.
+    assert only_error(FormField.TRANSACTION_ID, transaction_id="\ufdfa" * 10) == (
+        "Transaction ID can be at most 100 characters.")
 
 
 def test_a_booked_transaction_id_is_refused_for_the_same_method() -> None:
