@@ -46,3 +46,13 @@ def single_line_problem(value: str, label: str) -> str | None:
     if odd == CONTROL:
         return f"{label} must be a single line of ordinary text."
     return None
+
+
+def multiline_problem(value: str, label: str) -> str | None:
+    """Like `single_line_problem`, for text that may have lines and tabs (notes, a reason)."""
+    odd = odd_character(value, allowed="\n\r\t")
+    if odd == HIDDEN:
+        return hidden_message(label)
+    if odd == CONTROL:
+        return f"{label} must be ordinary text: letters, digits, punctuation."
+    return None

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pycountry
 
-from commands.form_text import CONTROL, HIDDEN, hidden_message, odd_character, single_line_problem
+from commands.form_text import multiline_problem, odd_character, single_line_problem
 from commands.item_lines import MAX_QUANTITY, ItemLine, parse_item_line
 from commands.models import (
     AWAITING_FULFILLMENT,
@@ -160,13 +160,11 @@ def _check_optional_text(
 
 
 def _check_notes(notes: str, errors: Errors) -> str:
-    odd = odd_character(notes, allowed="\n\r\t")
+    problem = multiline_problem(notes, "Notes")
     if len(notes) > MAX_NOTES:
         errors[FormField.NOTES] = f"Notes can be at most {MAX_NOTES:,} characters."
-    elif odd == HIDDEN:
-        errors[FormField.NOTES] = hidden_message("Notes")
-    elif odd == CONTROL:
-        errors[FormField.NOTES] = "Notes must be ordinary text: letters, digits, punctuation."
+    elif problem:
+        errors[FormField.NOTES] = problem
     return notes.strip()
 
 
