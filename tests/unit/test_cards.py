@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from slack_sdk.models.blocks import Block
 
 from bot import ids
 from bot.cards import order_status_text, request_card, requester_notice, shipment_reply
@@ -316,6 +317,8 @@ def test_a_card_full_of_formatting_characters_still_fits(state: RequestState, ma
         order_status=mark * 64)
     text, blocks = request_card(stored, control_panel_url=CONTROL_PANEL)
     _check_limits(blocks, text)
+    for block in blocks:  # slack_sdk's models enforce Block Kit's limits too
+        Block.parse(block).to_dict()  # type: ignore[union-attr]
 
 
 def test_a_card_is_the_same_every_time_it_is_rendered() -> None:
