@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pycountry
 
-from commands.form_text import multiline_problem, odd_character, single_line_problem
+from commands.form_text import multiline_problem, single_line_problem
 from commands.item_lines import MAX_QUANTITY, ItemLine, parse_item_line
 from commands.models import (
     AWAITING_FULFILLMENT,
@@ -136,7 +136,7 @@ def _clean(value: str | None) -> str | None:
 def _check_email(value: str | None, errors: Errors) -> None:
     if value is None:
         errors[FormField.EMAIL] = "Enter the customer's email address."
-    elif len(value) > 254 or odd_character(value) or not _EMAIL.match(value):
+    elif len(value) > 254 or not value.isprintable() or not _EMAIL.match(value):
         errors[FormField.EMAIL] = "Enter a valid email address, like jane@example.com."
 
 

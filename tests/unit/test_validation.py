@@ -125,6 +125,7 @@ def test_email_is_required(email: str | None) -> None:
 
 @pytest.mark.parametrize("email", ["jane", "jane@", "@example.com", "jane@example",
                                    "ja ne@example.com", "jane@example.com\x00",
+                                   "ja\u200dne@example.com", "jane@exam\u202eple.com",
                                    "a" * 250 + "@example.com"])
 def test_email_must_look_like_an_address(email: str) -> None:
     assert only_error(FormField.EMAIL, email=email) == (
