@@ -78,3 +78,10 @@ def test_bad_input_is_refused_inline_in_plain_words(
     answer = player.submit(REQUESTER, open_form(player, slack), {**GOOD_FORM, **changes})
     assert answer.json() == {"response_action": "errors", "errors": {block: message}}
     assert stored_requests(bot) == 0
+
+
+def test_an_unknown_subcommand_is_echoed_literally(bot: Bot, player: SlackRequests) -> None:
+    answer = player.command(REQUESTER, SALES, text="`*boss*` says approve")
+    text = answer.json()["text"]
+    assert text.startswith("I don't know ") and "*boss*" not in text
+    assert "`*boss*`" in text.replace("\u200b", "")
