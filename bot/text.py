@@ -10,9 +10,11 @@ from decimal import Decimal
 # A ZERO WIDTH SPACE on both sides of such a character keeps it from pairing up with another
 # one, and shows nothing. It is added only where the character could open or close formatting:
 # between two letters or digits ("jane_doe@example.com", "INV_2024_01") it cannot, and stays
-# untouched, so most values copy out of Slack exactly as typed. Lookalike characters (∗, ˜)
-# would be visible changes and still copy wrong; the date-token fallback trick is undocumented
-# behaviour. Values people copy (transaction ids, SKUs) go in `code()`, which needs no marks.
+# untouched, so most values copy out of Slack exactly as typed. Why not the alternatives:
+# plain_text objects are literal, but notices, thread replies, status answers and the card's
+# fields are mrkdwn strings, and one rule for every message is easier to trust; lookalike
+# characters (∗, ˜) change what is shown and copied; the date-token fallback trick relies on
+# undocumented behaviour. Values people copy (transaction ids, SKUs) go in `code()` instead.
 _ZWSP = "\u200b"
 _MARK = re.compile(r"(?<![^\W_])[*_~]|[*_~](?![^\W_])|`")
 _QUOTE = re.compile(r"^([ \t]*)(?=&gt;)", re.MULTILINE)
