@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot import ids
@@ -229,6 +231,21 @@ def test_formatting_in_every_other_message_shows_literally(markup: str) -> None:
     for shown in [shipment_reply(shipment), order_status_text(view, None),
                   requester_notice(rejected, approval_channel="C0APPROVALS")]:
         assert literal(shown, markup), shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("*_~`>&< \nab1(.:é"), max_size=40))
+def test_escaped_text_loses_nothing_and_formats_nothing(typed: str) -> None:
+    shown = escape(typed)
+    assert "<" not in shown and shown.replace(ZWSP, "") == (
+        typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    for i, ch in enumerate(shown):  # each mark is fenced wherever it could open or close
+        if ch == "`":
+            assert shown[i - 1] == ZWSP == shown[i + 1]
+        elif ch in "*_~":
+            before, after = shown[i - 1: i] or " ", shown[i + 1: i + 2] or " "
+            assert (before == ZWSP or before.isalnum()) and (after == ZWSP or after.isalnum())
+    assert not any(line.lstrip(" \t").startswith("&gt;") for line in shown.split("\n"))
 
 
 def test_underscores_and_stars_inside_words_are_left_alone() -> None:
