@@ -40,6 +40,8 @@ def parse_item_line(number: int, text: str) -> ItemLine | str:
     if match is None or len(match["sku"]) > MAX_SKU:
         return f"Line {number}: {HOW_TO_WRITE_A_LINE}"
     quantity = _quantity(match["qty"])
+    if quantity is None and match["sku"].isdigit():  # "2 x MUG-WHT": written the other way round
+        return f"Line {number}: {HOW_TO_WRITE_A_LINE}"
     if quantity is None:
         return f"Line {number}: quantity must be a whole number from 1 to {MAX_QUANTITY:,}."
     return ItemLine(number, match["sku"], quantity)
