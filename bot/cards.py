@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot import ids
-from bot.text import clip, escape, money
+from bot.text import clip, code, escape, money
 from commands.models import TARGET_STATUSES, RequestState
 from commands.repository import StoredRequest
 from commands.shipping import OrderView
@@ -57,7 +57,7 @@ def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
             _mrkdwn(f"*Amount paid*\n{money(request.amount_paid, cur)}"
                     + _mismatch(request.amount_mismatch, cur), FIELD),
             _mrkdwn(f"*Payment*\n{escape(request.payment_method)} · "
-                    f"`{escape(request.transaction_id)}`", FIELD),
+                    f"{code(request.transaction_id)}", FIELD),
             _mrkdwn(f"*Order status on approval*\n{_target_status(request.status_id)}", FIELD),
         ]},
     ]
@@ -75,7 +75,7 @@ def _items_text(stored: StoredRequest) -> str:
     lines: list[str] = []
     used = 0
     for item in request.items[:MAX_ITEM_LINES]:
-        line = (f"• {clip(escape(item.name), 120)} (`{clip(escape(item.sku), 60)}`) × "
+        line = (f"• {clip(escape(item.name), 120)} ({code(clip(item.sku, 60))}) × "
                 f"{item.quantity} @ {money(item.unit_price)} = {money(item.line_total, cur)}")
         if used + len(line) > ITEMS_BUDGET:
             break

@@ -17,6 +17,7 @@ from commands.bigcommerce import (
     NotFound,
     PermissionDenied,
 )
+from commands.form_text import multiline_problem
 from commands.models import RequestForm, RequestState
 from commands.orders import order_body
 from commands.repository import PaymentAlreadyBooked, Repository, StoredRequest
@@ -105,6 +106,8 @@ def reject_request(ref: str, *, user_id: str, reason: str, repo: Repository,
         return Invalid({"reason": "Say why the request is rejected."})
     if len(reason) > MAX_REASON:
         return Invalid({"reason": f"Keep the reason under {MAX_REASON:,} characters."})
+    if problem := multiline_problem(reason, "The reason"):
+        return Invalid({"reason": problem})
     stored = repo.get(ref)
     refusal = may_decide(user_id, stored, approvers)
     if refusal:

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from commands import migrations
 from commands.models import OrderRequest, RequestState
 from commands.schema import audit_log, outbox, requests
+from commands.transaction_key import transaction_key
 
 Clock = Callable[[], datetime]
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: refs get read aloud
@@ -153,7 +154,7 @@ class Repository:
         query = select(
             exists().where(
                 requests.c.payment_method == payment_method,
-                requests.c.transaction_key == transaction_id.lower(),
+                requests.c.transaction_key == transaction_key(transaction_id),
                 requests.c.state != RequestState.REJECTED,
             )
         )
@@ -171,7 +172,7 @@ class Repository:
                 conn.execute(insert(requests).values(
                     ref=ref, state=RequestState.PENDING, requester_id=requester_id,
                     origin_channel=origin_channel, payment_method=request.payment_method,
-                    transaction_key=request.transaction_id.lower(),
+                    transaction_key=transaction_key(request.transaction_id),
                     amount_paid=request.amount_paid, catalog_total=request.catalog_total,
                     currency=currency, body=request.model_dump(mode="json"),
                     created_at=now, updated_at=now,

@@ -50,7 +50,8 @@ requests = Table(
     Column("requester_id", String(32), nullable=False),
     Column("origin_channel", String(32)),
     Column("payment_method", String(64), nullable=False),
-    # Lower-cased transaction id: "TXN-1" and "txn-1" are the same payment.
+    # The transaction id folded by commands/transaction_key.py: "TXN-1", "txn‐1" and "ＴＸＮ－１"
+    # are the same payment. The id as typed is in `body`.
     Column("transaction_key", String(128), nullable=False),
     Column("amount_paid", Numeric(14, 2), nullable=False),
     Column("catalog_total", Numeric(14, 2), nullable=False),

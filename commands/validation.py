@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pycountry
 
+from commands.form_text import multiline_problem, single_line_problem
+from commands.item_lines import MAX_QUANTITY, ItemLine, parse_item_line
 from commands.models import (
     AWAITING_FULFILLMENT,
     PAYMENT_METHODS,
@@ -20,17 +21,17 @@ from commands.models import (
     OrderRequest,
     RequestForm,
 )
+from commands.transaction_key import KEY_LENGTH, transaction_key
 
 MAX_TEXT = 255
 MAX_LINES = 100
-MAX_QUANTITY = 10_000
 MAX_TRANSACTION_ID = 100
 MAX_NOTES = 3000
 MAX_AMOUNT = Decimal("10000000")
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,250.00 — but 12,50 is ambiguous
+# Plain ASCII digits only, a dot for cents, commas only as thousands separators ("12,50" could
+# mean 12.50 or 1250). Decimal() alone would also take 1e3, 12_000, NaN, "١٢" and "１２".
+_AMOUNT = re.compile(r"(?P<minus>-)?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<cents>\d*))?", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-# "SKU x QTY"; the separator needs spaces around it so SKUs that contain an "x" stay whole.
-_LINE = re.compile(r"^(?P<sku>\S+?)(?:\s+[xX×*]\s*(?P<qty>\S+))?$")
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,6 @@ class CatalogUnavailable(Exception):
 Errors = dict[str, str]
 CatalogLookup = Callable[[list[str]], Mapping[str, CatalogEntry]]
 PaymentBooked = Callable[[str, str], bool]
-
-
-@dataclass(frozen=True)
-class _Line:
-    number: int
-    sku: str
-    quantity: int
 
 
 def validate_request(
@@ -83,9 +77,7 @@ def validate_request(
                            errors, FormField.PAYMENT_METHOD)
     status_id = _check_status(text[FormField.ORDER_STATUS], errors)
     transaction_id = _check_transaction(text[FormField.TRANSACTION_ID], errors)
-    notes = form.notes or ""
-    if len(notes) > MAX_NOTES:
-        errors[FormField.NOTES] = f"Notes can be at most {MAX_NOTES:,} characters."
+    notes = _check_notes(form.notes or "", errors)
     lines = _parse_lines(form.items or "", errors)
 
     if method and transaction_id and payment_booked(method, transaction_id):
@@ -120,7 +112,7 @@ def validate_request(
         transaction_id=transaction_id,
         amount_paid=paid,
         status_id=status_id,
-        notes=notes.strip(),
+        notes=notes,
     )
 
 
@@ -141,14 +133,10 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _has_control(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
-
-
 def _check_email(value: str | None, errors: Errors) -> None:
     if value is None:
         errors[FormField.EMAIL] = "Enter the customer's email address."
-    elif len(value) > 254 or _has_control(value) or not _EMAIL.match(value):
+    elif len(value) > 254 or not value.isprintable() or not _EMAIL.match(value):
         errors[FormField.EMAIL] = "Enter a valid email address, like jane@example.com."
 
 
@@ -164,10 +152,20 @@ def _check_optional_text(
 ) -> None:
     if value is None:
         return
+    problem = single_line_problem(value, label)
     if len(value) > limit:
         errors[field] = f"{label} can be at most {limit} characters."
-    elif _has_control(value) or "\n" in value:
-        errors[field] = f"{label} must be a single line of ordinary text."
+    elif problem:
+        errors[field] = problem
+
+
+def _check_notes(notes: str, errors: Errors) -> str:
+    problem = multiline_problem(notes, "Notes")
+    if len(notes) > MAX_NOTES:
+        errors[FormField.NOTES] = f"Notes can be at most {MAX_NOTES:,} characters."
+    elif problem:
+        errors[FormField.NOTES] = problem
+    return notes.strip()
 
 
 def _check_country(value: str | None, errors: Errors):  # -> pycountry country | None
@@ -190,26 +188,32 @@ def _money(
         if required:
             errors[field] = f"{label} is required."
         return None
-    try:
-        # Commas only as thousands separators: "12,50" could mean 12.50 or 1250.
-        plain = "," not in value or _THOUSANDS.match(value)
-        amount = Decimal(value.replace(",", "")) if plain and len(value) <= 20 else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        errors[field] = f"{label} must be an amount like 49.90."
-        return None
-    if amount < 0 or (amount == 0 and not allow_zero):
-        errors[field] = f"{label} can't be negative." if allow_zero else (
-            f"{label} must be more than 0.")
-        return None
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        errors[field] = f"{label} can have at most 2 decimal places."
+    amount, problem = _plain_amount(value, label, allow_zero=allow_zero)
+    if amount is None:
+        errors[field] = problem
         return None
     if amount >= MAX_AMOUNT:
         errors[field] = f"{label} is too large."
         return None
     return amount.quantize(Decimal("0.01"))
+
+
+def _plain_amount(value: str, label: str, *, allow_zero: bool) -> tuple[Decimal | None, str]:
+    """The amount in `value`, or None and what is wrong with it in plain words."""
+    match = _AMOUNT.fullmatch(value) if len(value) <= 20 else None
+    if match is None or not any(ch.isdigit() for ch in value):
+        if any(ch.isdigit() and not ch.isascii() for ch in value):
+            return None, f"{label} must be written with the digits 0-9, like 49.90."
+        return None, f"{label} must be an amount like 49.90."
+    if match["minus"]:
+        return None, (f"{label} can't be negative." if allow_zero
+                      else f"{label} must be more than 0.")
+    if len(match["cents"] or "") > 2:
+        return None, f"{label} can have at most 2 decimal places."
+    amount = Decimal(value.replace(",", ""))
+    if amount == 0 and not allow_zero:
+        return None, f"{label} must be more than 0."
+    return amount, ""
 
 
 def _check_choice(
@@ -233,18 +237,19 @@ def _check_status(value: str | None, errors: Errors) -> int | None:
 def _check_transaction(value: str | None, errors: Errors) -> str | None:
     if value is None:
         errors[FormField.TRANSACTION_ID] = "Transaction ID is required: the payment's reference."
-    elif len(value) > MAX_TRANSACTION_ID:
+    elif len(value) > MAX_TRANSACTION_ID or len(transaction_key(value)) > KEY_LENGTH:
+        # The key can be longer than the id ("ﷺ" is 18 letters in NFKC); it must fit its column.
         errors[FormField.TRANSACTION_ID] = (
             f"Transaction ID can be at most {MAX_TRANSACTION_ID} characters."
         )
-    elif _has_control(value) or "\n" in value:
-        errors[FormField.TRANSACTION_ID] = "Transaction ID must be a single line of ordinary text."
+    elif problem := single_line_problem(value, "Transaction ID"):
+        errors[FormField.TRANSACTION_ID] = problem
     else:
         return value
     return None
 
 
-def _parse_lines(raw: str, errors: Errors) -> list[_Line]:
+def _parse_lines(raw: str, errors: Errors) -> list[ItemLine]:
     numbered = [(n, line.strip()) for n, line in enumerate(raw.splitlines(), 1) if line.strip()]
     if not numbered:
         errors[FormField.ITEMS] = "Add at least one item, one per line: SKU x QTY."
@@ -252,37 +257,16 @@ def _parse_lines(raw: str, errors: Errors) -> list[_Line]:
     if len(numbered) > MAX_LINES:
         errors[FormField.ITEMS] = f"Too many lines: at most {MAX_LINES} items per request."
         return []
-    problems: list[str] = []
-    lines: list[_Line] = []
-    for number, line in numbered:
-        match = _LINE.match(line)
-        if match is None or len(match["sku"]) > MAX_TEXT or _has_control(line):
-            problems.append(f'Line {number}: write "SKU x QTY", like TSHIRT-RED-M x 2.')
-            continue
-        quantity = _quantity(match["qty"])
-        if quantity is None:
-            problems.append(
-                f"Line {number}: quantity must be a whole number from 1 to {MAX_QUANTITY:,}."
-            )
-            continue
-        lines.append(_Line(number, match["sku"], quantity))
+    parsed = [parse_item_line(number, line) for number, line in numbered]
+    problems = [line for line in parsed if isinstance(line, str)]
     if problems:
         errors[FormField.ITEMS] = _join(problems)
         return []
-    return lines
-
-
-def _quantity(raw: str | None) -> int | None:
-    if raw is None:
-        return 1
-    if not raw.isascii() or not raw.isdigit():
-        return None
-    quantity = int(raw)
-    return quantity if 1 <= quantity <= MAX_QUANTITY else None
+    return [line for line in parsed if isinstance(line, ItemLine)]
 
 
 def _resolve_lines(
-    lines: list[_Line], lookup: CatalogLookup, errors: Errors
+    lines: list[ItemLine], lookup: CatalogLookup, errors: Errors
 ) -> tuple[LineItem, ...]:
     try:
         catalog = lookup(sorted({line.sku for line in lines}))

@@ -14,7 +14,7 @@ from bot import ids
 from bot.cards import order_status_text
 from bot.scheduler import post_summary
 from bot.services import Services
-from bot.text import escape
+from bot.text import code, escape
 from bot.views import request_modal
 from commands.bigcommerce import BigCommerceError
 from commands.repository import Outbox
@@ -44,7 +44,7 @@ def register(app: App, services: Services) -> None:
             services.later(lambda: _run_after_ack(action, services, command, rest, respond))
             return
         if word:
-            ack(text=f"I don't know `{escape(word[:30])}`.\n\n{USAGE}",
+            ack(text=f"I don't know {code(word[:30])}.\n\n{USAGE}",
                 response_type="ephemeral")
             return
         ack()

@@ -8,11 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slack_sdk.models.blocks import Block
 
 from bot import ids
-from bot.cards import request_card, requester_notice
+from bot.cards import order_status_text, request_card, requester_notice, shipment_reply
+from bot.text import code, escape
 from commands.models import Address, LineItem, OrderRequest, RequestState
 from commands.repository import StoredRequest
+from commands.shipping import OrderView
 from sandbox.slack import render_blocks
 
 NASTY = "<!channel> <@U123> <http://x|y> & co"
@@ -183,6 +188,85 @@ def test_user_text_is_escaped_in_every_block(state: RequestState) -> None:
     assert "SKU&lt;!here&gt;" in everything
 
 
+# What a requester could type to take over Slack's formatting; each must show literally.
+MARKUP = ["*bold*", "_italic_", "~struck~", "`code`", "```block```", "> quoted", ">>> all",
+          "*a* _b_", "(*x*)"]
+ZWSP = "\u200b"
+
+
+def literal(shown: str, typed: str) -> bool:
+    """`typed` is in `shown` letter for letter, yet neither formats nor quotes: formatting
+    characters are fenced off by zero-width spaces and no line starts with ">" (bot/text.py)."""
+    entities = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    quoted = any(line.lstrip().startswith("&gt;") for line in shown.splitlines())
+    formatted = any(mark in typed for mark in "*_~`") and entities in shown
+    return entities in shown.replace(ZWSP, "") and not quoted and not formatted
+
+
+@pytest.mark.parametrize("markup", MARKUP)
+def test_formatting_typed_by_users_shows_literally_on_the_card(markup: str) -> None:
+    stored = stored_request(state=RequestState.REJECTED, first_name=markup, last_name="Doe",
+                            notes=f"{markup}\n{markup}", decided_by="U0APPROVER",
+                            reject_reason=markup, items=(item(name=markup),))
+    text, blocks = request_card(stored)
+    everything = "\n".join([*texts(blocks), text])
+    for line in everything.splitlines():
+        assert not line.lstrip().startswith("&gt;"), line  # would be a block quote
+    shown = render_blocks(blocks)
+    assert literal(shown, markup)
+    assert shown.count(escape(markup)) >= 5  # first name, item, notes twice, reject reason
+    assert "*Items*" in shown and "*Rejected*" in shown  # the card's own formatting stays
+
+
+@pytest.mark.parametrize("markup", MARKUP)
+def test_formatting_in_every_other_message_shows_literally(markup: str) -> None:
+    shipment = {"shipment_id": 7, "carrier": markup, "tracking_number": markup,
+                "items": [{"name": markup, "quantity": 1}]}
+    view = OrderView(order={"id": 100, "status": markup},
+                     products=[{"id": 1, "sku": markup, "quantity": 1}],
+                     shipments=[{"id": 7, "shipping_provider": markup, "tracking_number": markup,
+                                 "items": [{"order_product_id": 1, "quantity": 1}]}])
+    rejected = stored_request(state=RequestState.REJECTED, decided_by="U0APPROVER",
+                              reject_reason=markup)
+    for shown in [shipment_reply(shipment), order_status_text(view, None),
+                  requester_notice(rejected, approval_channel="C0APPROVALS")]:
+        assert literal(shown, markup), shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("*_~`>&< \nab1(.:é"), max_size=40))
+def test_escaped_text_loses_nothing_and_formats_nothing(typed: str) -> None:
+    shown = escape(typed)
+    assert "<" not in shown and shown.replace(ZWSP, "") == (
+        typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    for i, ch in enumerate(shown):  # each mark is fenced wherever it could open or close
+        if ch == "`":
+            assert shown[i - 1] == ZWSP == shown[i + 1]
+        elif ch in "*_~":
+            before, after = shown[i - 1: i] or " ", shown[i + 1: i + 2] or " "
+            assert (before == ZWSP or before.isalnum()) and (after == ZWSP or after.isalnum())
+    assert not any(line.lstrip(" \t").startswith("&gt;") for line in shown.split("\n"))
+
+
+def test_underscores_and_stars_inside_words_are_left_alone() -> None:
+    # Slack formats only at word edges; inside a word nothing is added, so it copies exactly.
+    for word in ["jane_doe@example.com", "INV_2024_001", "a*b", "x~y"]:
+        assert escape(word) == word
+
+
+def test_transaction_ids_and_skus_show_as_code_exactly_as_typed() -> None:
+    stored = stored_request(transaction_id="TXN_*1*~2~", items=(item(sku="TEE_*M*"),))
+    shown = render_blocks(request_card(stored)[1])
+    assert "`TXN_*1*~2~`" in shown and "`TEE_*M*`" in shown
+    assert code("A<b>&c") == "`A&lt;b&gt;&amp;c`"
+
+
+def test_a_backtick_cannot_end_the_code_span_early() -> None:
+    stored = stored_request(transaction_id="TX`*bold*`")
+    shown = render_blocks(request_card(stored)[1])
+    assert "`TX`" not in shown and literal(shown, "TX`*bold*`")
+
+
 def test_the_requester_mention_is_a_real_mention() -> None:
     assert "<@U0REQ>" in render_blocks(request_card(stored_request())[1])
 
@@ -237,6 +321,21 @@ def test_a_rejected_card_with_a_long_escaped_reason_fits() -> None:
                             reject_reason="R&D <see invoice> " * 110)
     text, blocks = request_card(stored)
     _check_limits(blocks, text)
+
+
+@pytest.mark.parametrize("state", list(RequestState))
+@pytest.mark.parametrize("mark", ["*", "`", "&", "> "])
+def test_a_card_full_of_formatting_characters_still_fits(state: RequestState, mark: str) -> None:
+    many = tuple(item(n, name=mark * 250, sku=(mark * 255)[:255]) for n in range(100))
+    stored = stored_request(
+        state=state, items=many, first_name=mark * 255, last_name=mark * 255,
+        transaction_id=(mark * 100)[:100], notes=(mark * 3000)[:3000], decided_by="U0APPROVER",
+        reject_reason=(mark * 2000)[:2000], problem=mark * 2000, order_id=1,
+        order_status=mark * 64)
+    text, blocks = request_card(stored, control_panel_url=CONTROL_PANEL)
+    _check_limits(blocks, text)
+    for block in blocks:  # slack_sdk's models enforce Block Kit's limits too
+        Block.parse(block).to_dict()  # type: ignore[union-attr]
 
 
 def test_a_card_is_the_same_every_time_it_is_rendered() -> None:

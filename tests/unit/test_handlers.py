@@ -266,6 +266,16 @@ def test_a_very_long_reason_is_refused(sqlite_repo: Repository) -> None:
     assert result == Invalid({"reason": "Keep the reason under 2,000 characters."})
 
 
+@pytest.mark.parametrize("reason", ["wrong \u202eamount", "see\u200binvoice", "bell\x07"])
+def test_a_reason_with_hidden_or_control_characters_is_refused(sqlite_repo: Repository,
+                                                               reason: str) -> None:
+    stored = submit(sqlite_repo)
+    result = reject_request(stored.ref, user_id=APPROVER, reason=reason, repo=sqlite_repo,
+                            approvers=approvers())
+    assert isinstance(result, Invalid) and result.errors["reason"].startswith("The reason ")
+    assert sqlite_repo.get(stored.ref).state == RequestState.PENDING  # type: ignore[union-attr]
+
+
 def test_rejecting_records_who_and_why(repo: Repository) -> None:
     stored = submit(repo)
     result = reject_request(stored.ref, user_id=APPROVER, reason="  amount is wrong ",
