@@ -164,20 +164,18 @@ def order_status_text(view: OrderView, stored: StoredRequest | None, *,
                       control_panel_url: str | None = None) -> str:
     """`/paidorder status`: the order's status, items shipped of total, and each shipment."""
     order = view.order
-    lines = [f"Order *{order_link(int(order['id']), control_panel_url)}*: "
-             f"*{escape(order.get('status'))}* · {view.items_shipped} of {view.items_total} "
+    lines = [f"Order *{order_link(order.id, control_panel_url)}*: "
+             f"*{escape(order.status)}* · {view.items_shipped} of {view.items_total} "
              f"items shipped"
              + (f" · request {stored.ref}" if stored else "")]
-    names = {int(p["id"]): str(p.get("sku") or p.get("name") or p["id"]) for p in view.products}
+    names = {p.id: p.sku or p.name or str(p.id) for p in view.products}
     for shipment in view.shipments:
         items = ", ".join(
-            f"{escape(names.get(int(i['order_product_id']), str(i['order_product_id'])))} × "
-            f"{i.get('quantity')}" for i in shipment.get("items") or [])
-        carrier = (shipment.get("shipping_provider_display_name")
-                   or shipment.get("shipping_provider") or shipment.get("shipping_method") or "")
-        link = shipment.get("tracking_link") or shipment.get("generated_tracking_link") or ""
-        lines.append(f"• Shipment {shipment.get('id')} via {escape(carrier) or '—'}, tracking "
-                     f"{escape(shipment.get('tracking_number')) or '—'}"
+            f"{escape(names.get(i.order_product_id, str(i.order_product_id)))} × {i.quantity}"
+            for i in shipment.items)
+        link = shipment.tracking_link
+        lines.append(f"• Shipment {shipment.id} via {escape(shipment.carrier) or '—'}, tracking "
+                     f"{escape(shipment.tracking_number) or '—'}"
                      + (f" ({escape(link)})" if link else "") + (f": {items}" if items else ""))
     if not view.shipments:
         lines.append("No shipments yet.")

@@ -10,6 +10,8 @@ import json
 import logging
 from typing import Any
 
+from commands.bigcommerce import BigCommerceClient
+from commands.bigcommerce_answers import Hook
 from commands.claims import insert_if_absent
 from commands.repository import Outbox, Repository
 from commands.schema import requests, webhook_events
@@ -58,11 +60,11 @@ def accept_webhook(repo: Repository, body: bytes) -> bool:
     return True
 
 
-def register_webhooks(bigcommerce: Any, url: str, secret: str) -> list[dict[str, Any]]:
+def register_webhooks(bigcommerce: BigCommerceClient, url: str, secret: str) -> list[Hook]:
     """Create the hooks the bot listens to, each sending the shared-secret header."""
     destination = url.rstrip("/")
     if not destination.endswith("/bigcommerce/webhooks"):
         destination += "/bigcommerce/webhooks"
-    existing = {(h.get("scope"), h.get("destination")) for h in bigcommerce.hooks()}
+    existing = {(h.scope, h.destination) for h in bigcommerce.hooks()}
     return [bigcommerce.create_hook(scope, destination, {"X-Paidorder-Secret": secret})
             for scope in SCOPES if (scope, destination) not in existing]
