@@ -115,11 +115,15 @@ def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> 
     if stored.state == RequestState.REJECTED:
         return f":x: *Rejected* by {by}: {clip(escape(stored.reject_reason), 2500)}"
     if stored.state == RequestState.ORDERED and stored.order_id is not None:
-        return (f":white_check_mark: *Approved* by {by} · BigCommerce order "
+        line = (f":white_check_mark: *Approved* by {by} · BigCommerce order "
                 f"*{order_link(stored.order_id, control_panel_url)}* · "
                 f"Status: *{escape(stored.order_status)}*")
+        if stored.problem:  # its latest answer could not be read
+            line += f"\n:warning: {clip(escape(stored.problem), 1000)}"
+        return line
     if stored.state == RequestState.FAILED:
-        return (f":warning: *Approved* by {by}, but no order was created: "
+        # The problem says whether BigCommerce refused the order or made one we can't read.
+        return (f":warning: *Approved* by {by}, but the order could not be recorded: "
                 f"{clip(escape(stored.problem), 2000)} A person needs to look at this.")
     line = f":hourglass_flowing_sand: *Approved* by {by} · creating the BigCommerce order…"
     if stored.problem:
