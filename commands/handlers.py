@@ -161,11 +161,15 @@ def _unusable_answer(ref: str, exc: UnusableAnswer, *, repo: Repository) -> None
     request fails (which ends the retries) and says where to look."""
     repo.record_event(ref, "bigcommerce", "unusable_answer", {
         "endpoint": f"{exc.method} {exc.path}", "field": exc.field, "order_id": exc.order_id})
-    if exc.path.startswith("/v2/orders"):
-        made = f"order #{exc.order_id}" if exc.order_id else f"an order with external id {ref}"
-        problem = (f"BigCommerce has {made} for this request, but its answer can't be used "
+    made = f"order #{exc.order_id}" if exc.order_id else f"an order with external id {ref}"
+    if exc.method == "POST":
+        problem = (f"BigCommerce created {made} for this request, but its answer can't be used "
                    f"({exc.field}). Check that order in the BigCommerce control panel before "
                    "recording this payment again.")
+    elif exc.path.startswith("/v2/orders"):
+        problem = (f"BigCommerce's answer about {made} can't be used ({exc.field}). Check the "
+                   "BigCommerce control panel for that order before recording this payment "
+                   "again.")
     else:
         problem = (f"BigCommerce's answer about the customer can't be used ({exc.field}), so no "
                    "order was created.")

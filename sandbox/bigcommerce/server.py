@@ -96,8 +96,12 @@ class SandboxServer:
 
     def __init__(self, *, store_hash: str = "sandbox", access_token: str = "sandbox-token",
                  host: str = "127.0.0.1", port: int = 0,
-                 quota: int = 150, window_seconds: float = 30.0) -> None:
+                 quota: int = 150, window_seconds: float = 30.0,
+                 strict_gateway: bool = False) -> None:
         self.store_hash = store_hash
+        # Like a strict gateway in front of the API: refuse any call, GET included, that does
+        # not say `Accept` and `Content-Type: application/json` (the specs mark both required).
+        self.strict_gateway = strict_gateway
         self.access_token = access_token
         self.requests: list[RecordedRequest] = []
         self.webhooks = WebhookDispatcher(store_hash, self._hooks_for)
@@ -245,6 +249,10 @@ class SandboxServer:
             raise ApiError(404, NOT_FOUND)
         if recorded.headers.get("X-Auth-Token") != self.access_token:
             raise ApiError(401, "You have provided an invalid or missing X-Auth-Token.")
+        if self.strict_gateway and not all(
+                (recorded.headers.get(name) or "").startswith("application/json")
+                for name in ("Accept", "Content-Type")):
+            raise ApiError(415, "The specified content type is not supported.")
         return Call(method=recorded.method, version=version, path=match.group(3),
                     query=recorded.query, body=recorded.body,
                     content_type=recorded.headers.get("Content-Type") or "")

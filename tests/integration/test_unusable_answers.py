@@ -143,3 +143,12 @@ def test_every_request_carries_json_headers_get_included(
     for recorded in store.requests:
         assert recorded.headers.get("Content-Type") == "application/json", recorded.path
         assert recorded.headers.get("Accept") == "application/json", recorded.path
+
+
+def test_a_strict_gateway_accepts_every_call_the_client_makes() -> None:
+    with SandboxServer(quota=0, strict_gateway=True) as strict:
+        bc = BigCommerceClient(strict.url, strict.store_hash, strict.access_token)
+        order = bc.create_order(order_body("PO-STRICT"))
+        assert bc.get_order(order.id).id == order.id
+        assert bc.order_products(order.id) and bc.store().currency == "USD"
+        assert {r.status for r in strict.requests} == {200, 201}

@@ -17,7 +17,15 @@ from commands.tracking import poll_changes
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn, render_blocks
 from sandbox.slack_requests import SlackRequests
-from tests.conftest import APPROVALS, APPROVER, GOOD_FORM, REQUESTER, open_form, submit_request
+from tests.conftest import (
+    APPROVALS,
+    APPROVER,
+    GOOD_FORM,
+    REQUESTER,
+    open_form,
+    order_body,
+    submit_request,
+)
 from tests.tracking.story import ask, card_text, place_order, settle, wait_card
 from tests.tracking.test_webhooks import deliver, envelope
 
@@ -98,6 +106,30 @@ def test_an_odd_answer_to_the_create_records_one_failure_and_one_order(
     assert "Posted the summary" in summary
     posted = render_blocks(slack.messages(APPROVALS)[-1].blocks)
     assert "Needs a person" in posted and card["ref"] in posted
+
+
+@pytest.mark.parametrize(("path", "drop", "orders", "says"), [
+    (rf"{BASE}/v3/customers", ("id",), 0, "answer about the customer can't be used (id"),
+    (rf"{BASE}/v2/orders", ("status_id",), 1, "can't be used (status_id of order"),
+], ids=["customer-without-id", "looked-up-order-without-status"])
+def test_an_odd_answer_before_the_create_fails_the_request_once(
+    quiet_bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer,
+    path: str, drop: tuple[str, ...], orders: int, says: str,
+) -> None:
+    card = submit_request(player, slack)
+    if orders:  # an order for this request already exists, e.g. made by a lost answer
+        quiet_bot.services.bigcommerce.create_order(order_body(card["ref"]))
+        store.reset_requests()
+    store.answer_oddly("GET", path, drop=drop, times=100)
+
+    player.click(APPROVER, APPROVALS, card, ids.APPROVE, card["ref"])
+
+    wait_card(slack, card["ts"], "A person needs to look at this.")
+    settle(quiet_bot)
+    assert len(store.state.orders) == orders  # none made, and never a second one
+    assert says in quiet_bot.services.repo.get(card["ref"]).problem
+    assert not [r for r in store.requests if r.method == "POST"]
+    assert count(quiet_bot, outbox, outbox.c.done_at.is_(None)) == 0
 
 
 def test_an_odd_order_on_a_webhook_refresh_is_flagged_once_not_retried_forever(
