@@ -149,6 +149,9 @@ def test_an_odd_order_on_a_webhook_refresh_is_flagged_once_not_retried_forever(
     gets = [r for r in store.requests if r.method == "GET"
             and r.path == f"{BASE}/v2/orders/{card['order_id']}"]
     assert len(gets) == 1
+    ask(player, slack, REQUESTER, "summary")
+    posted = render_blocks(slack.messages(APPROVALS)[-1].blocks)
+    assert "Needs a person" in posted and card["ref"] in posted
 
     # Once BigCommerce answers sensibly again, the next change clears the flag.
     store._oddities.clear()
