@@ -30,9 +30,12 @@ def order_reads(store: SandboxServer, order_id: int) -> int:
 
 
 def test_300_deliveries_for_one_order_cost_a_handful_of_reads(
-    bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer
+    start_bot: Callable[..., Bot], database_url: str, slack: SlackStandIn, store: SandboxServer
 ) -> None:
+    bot = start_bot(database_url=database_url)
     bot.scheduler.stop()  # only the deliveries bring the change in
+    player = SlackRequests(bot.url, SIGNING_SECRET, team_id=slack.team_id,
+                           response_url=slack.response_url("burst", channel=SALES))
     card = place_order(bot, player, slack)
     store.ship_from_control_panel(card["order_id"], tracking_number="1ZBURST")
     store.reset_requests()
