@@ -115,11 +115,15 @@ def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> 
     if stored.state == RequestState.REJECTED:
         return f":x: *Rejected* by {by}: {clip(escape(stored.reject_reason), 2500)}"
     if stored.state == RequestState.ORDERED and stored.order_id is not None:
-        return (f":white_check_mark: *Approved* by {by} · BigCommerce order "
+        line = (f":white_check_mark: *Approved* by {by} · BigCommerce order "
                 f"*{order_link(stored.order_id, control_panel_url)}* · "
                 f"Status: *{escape(stored.order_status)}*")
+        if stored.problem:  # its latest answer could not be read
+            line += f"\n:warning: {clip(escape(stored.problem), 1000)}"
+        return line
     if stored.state == RequestState.FAILED:
-        return (f":warning: *Approved* by {by}, but no order was created: "
+        # The problem says whether BigCommerce refused the order or made one we can't read.
+        return (f":warning: *Approved* by {by}, but the order could not be recorded: "
                 f"{clip(escape(stored.problem), 2000)} A person needs to look at this.")
     line = f":hourglass_flowing_sand: *Approved* by {by} · creating the BigCommerce order…"
     if stored.problem:
@@ -164,20 +168,18 @@ def order_status_text(view: OrderView, stored: StoredRequest | None, *,
                       control_panel_url: str | None = None) -> str:
     """`/paidorder status`: the order's status, items shipped of total, and each shipment."""
     order = view.order
-    lines = [f"Order *{order_link(int(order['id']), control_panel_url)}*: "
-             f"*{escape(order.get('status'))}* · {view.items_shipped} of {view.items_total} "
+    lines = [f"Order *{order_link(order.id, control_panel_url)}*: "
+             f"*{escape(order.status)}* · {view.items_shipped} of {view.items_total} "
              f"items shipped"
              + (f" · request {stored.ref}" if stored else "")]
-    names = {int(p["id"]): str(p.get("sku") or p.get("name") or p["id"]) for p in view.products}
+    names = {p.id: p.sku or p.name or str(p.id) for p in view.products}
     for shipment in view.shipments:
         items = ", ".join(
-            f"{escape(names.get(int(i['order_product_id']), str(i['order_product_id'])))} × "
-            f"{i.get('quantity')}" for i in shipment.get("items") or [])
-        carrier = (shipment.get("shipping_provider_display_name")
-                   or shipment.get("shipping_provider") or shipment.get("shipping_method") or "")
-        link = shipment.get("tracking_link") or shipment.get("generated_tracking_link") or ""
-        lines.append(f"• Shipment {shipment.get('id')} via {escape(carrier) or '—'}, tracking "
-                     f"{escape(shipment.get('tracking_number')) or '—'}"
+            f"{escape(names.get(i.order_product_id, str(i.order_product_id)))} × {i.quantity}"
+            for i in shipment.items)
+        link = shipment.tracking_link
+        lines.append(f"• Shipment {shipment.id} via {escape(shipment.carrier) or '—'}, tracking "
+                     f"{escape(shipment.tracking_number) or '—'}"
                      + (f" ({escape(link)})" if link else "") + (f": {items}" if items else ""))
     if not view.shipments:
         lines.append("No shipments yet.")

@@ -195,7 +195,7 @@ def _bigcommerce_checks(client: BigCommerceClient) -> Iterator[Outcome]:
         yield failed(f"BigCommerce did not answer the store request: {exc}")
         return
     else:
-        yield passed(f"BigCommerce store “{store.get('name')}” is reachable and accepted the "
+        yield passed(f"BigCommerce store “{store.name}” is reachable and accepted the "
                      "access token.")
     for what, path in _BIGCOMMERCE_SCOPES:
         try:

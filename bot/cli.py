@@ -102,8 +102,7 @@ def _register_webhooks(url: str) -> int:
         for stop in stoppers:
             stop()
     for hook in created:
-        hook = hook.get("data", hook)
-        print(f"created hook {hook.get('id')}: {hook.get('scope')} → {hook.get('destination')}")
+        print(f"created hook {hook.id}: {hook.scope} → {hook.destination}")
     if not created:
         print("the hooks already exist; nothing to do")
     return 0

@@ -83,7 +83,7 @@ class Demo:
             self.say(slack.transcript())
             final = bot.services.bigcommerce.get_order(order_id)
             self.say(f"\nDone: BigCommerce order #{order_id} was created once, paid, and is now "
-                     f"{final['status']}.")
+                     f"{final.status}.")
         return 0
 
     def story(self, player: SlackRequests, slack: SlackStandIn) -> int:
@@ -178,7 +178,7 @@ class Demo:
         orders = list(client.get_many("/v2/orders"))
         _expect([o["id"] for o in orders] == [order_id],
                 f"expected exactly order #{order_id}, the store has {[o['id'] for o in orders]}")
-        order = client.get_order(order_id)
+        order = client.request("GET", f"/v2/orders/{order_id}")  # every field, as stored
         self.say(f"   In the store: order #{order['id']} · {order['status']} · "
                  f"{order['payment_method']} {order['payment_provider_id']} · "
                  f"external_order_id {order['external_order_id']} · "

@@ -1,27 +1,29 @@
-"""The BigCommerce REST client: one `request()` choke point and the few endpoints the bot uses.
+"""The BigCommerce client: the few endpoints the bot uses, each answering with typed values.
 
-Shape after MedShift/bigc's api_client: a requests.Session per thread, explicit timeouts, one
-exception class per failure, retries only where repeating a request cannot do harm, and a
-paging iterator. Unlike bigc it honours BigCommerce's rate-limit headers, because the quota is
-shared by every app on the store and ignoring 429s is treated as abuse.
+The transport (one `request()` choke point, pacing, retries, paging) is in
+commands/bigcommerce_transport.py; every answer is read by commands/bigcommerce_answers.py, so
+an answer the bot cannot use raises `UnusableAnswer` here, before any caller sees it.
 """
 
 from __future__ import annotations
 
-import itertools
-import json as jsonlib
-import logging
-import random
-import threading
-import time as timelib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
-import requests
-
+from commands import bigcommerce_answers as answers
+from commands.bigcommerce_answers import (
+    Customer,
+    Hook,
+    Order,
+    OrderProduct,
+    OrderStatus,
+    Product,
+    Shipment,
+    ShippingAddress,
+    Store,
+    Variant,
+)
 from commands.bigcommerce_errors import (
     AuthenticationFailed,
     BigCommerceError,
@@ -31,11 +33,17 @@ from commands.bigcommerce_errors import (
     RateLimited,
     ServerError,
     Unavailable,
-    error_class,
-    error_messages,
+    UnusableAnswer,
+)
+from commands.bigcommerce_transport import (
+    MAX_PAGE_SIZE,
+    CallOutcome,
+    RateLimitGovernor,
+    Transport,
 )
 
 __all__ = [
+    "MAX_PAGE_SIZE",
     "AuthenticationFailed",
     "BigCommerceClient",
     "BigCommerceError",
@@ -47,386 +55,128 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "Unavailable",
+    "UnusableAnswer",
 ]
 
-log = logging.getLogger(__name__)
-
-MAX_PAGE_SIZE = 250
-# Only these 5xx are transient; 501/505 will never succeed and 507 is a plan limit.
-RETRYABLE_5XX = frozenset({500, 502, 503, 504})
-# Repeating these cannot create anything twice. PUT is idempotent in theory, but a PUT that
-# adds order lines is not, so writes are never repeated after an unclear failure.
-SAFE_TO_REPEAT = frozenset({"GET", "HEAD"})
+T = TypeVar("T")
+Reader = Callable[[Any, str, str], T]
 
 
-@dataclass(frozen=True)
-class CallOutcome:
-    """What the last HTTP exchange did, for /healthz."""
-
-    method: str
-    path: str
-    status: int | None  # HTTP status, None when no answer came back
-    error: str | None  # exception class name when the call failed, else None
-    at: datetime
-    elapsed_ms: float
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-    @property
-    def outcome(self) -> str:
-        return str(self.status) if self.status is not None else (self.error or "unknown")
-
-
-class RateLimitGovernor:
-    """Spaces requests out once the store's quota runs low, so we rarely see a 429 at all.
-
-    It remembers `X-Rate-Limit-Requests-Left` and `X-Rate-Limit-Time-Reset-Ms` from the latest
-    answer. Below `slow_down_below` requests left, each request waits its share of the time
-    until the window resets; with none left it waits for the reset. Reservations are serialised
-    so that concurrent threads queue up instead of all firing at once.
-    """
-
-    def __init__(
-        self, slow_down_below: int, *, clock: Callable[[], float] = timelib.monotonic
-    ) -> None:
-        self.slow_down_below = slow_down_below
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._left: int | None = None
-        self._reset_at = 0.0
-        self._next_at = 0.0
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        left = _int_header(headers, "X-Rate-Limit-Requests-Left")
-        reset_ms = _int_header(headers, "X-Rate-Limit-Time-Reset-Ms")
-        if left is None or reset_ms is None:
-            return  # nothing to go on; keep what we knew
-        with self._lock:
-            self._left = left
-            self._reset_at = self._clock() + reset_ms / 1000
-
-    def reserve(self) -> float:
-        """Seconds the caller should wait before sending its next request."""
-        with self._lock:
-            now = self._clock()
-            left = self._left
-            if left is None or left >= self.slow_down_below or now >= self._reset_at:
-                return 0.0
-            interval = (self._reset_at - now) / (left + 1)
-            # Never past the reset: the window refills then, and everyone may go again.
-            slot = min(max(now, self._next_at) + interval, self._reset_at)
-            self._next_at = slot
-            self._left = max(left - 1, 0)  # this request will spend one before we hear back
-            return slot - now
-
-
-class _JSONEncoder(jsonlib.JSONEncoder):
-    # BigCommerce takes money as numeric strings; str(float) would lose cents.
-    def default(self, o: Any) -> Any:
-        if isinstance(o, Decimal):
-            return format(o, "f")
-        return super().default(o)
-
-
-class BigCommerceClient:
-    def __init__(
-        self,
-        api_url: str,
-        store_hash: str,
-        access_token: str,
-        *,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 20.0,
-        max_retries: int = 3,
-        backoff: float = 0.5,
-        slow_down_below: int = 10,
-        sleep: Callable[[float], None] = timelib.sleep,
-        user_agent: str = "paidorder/0.1",
-    ) -> None:
-        self.base_url = f"{api_url.rstrip('/')}/stores/{store_hash}"
-        self._token = access_token
-        self.timeout = (connect_timeout, read_timeout)
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.rate_limit = RateLimitGovernor(slow_down_below)
-        self._sleep = sleep
-        self.user_agent = user_agent
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._calls = 0
-        self.last_call: CallOutcome | None = None
-
-    def __repr__(self) -> str:  # never show the token
-        return f"BigCommerceClient({self.base_url!r})"
-
-    @property
-    def calls(self) -> int:
-        with self._lock:
-            return self._calls
-
-    @property
-    def _session(self) -> requests.Session:
-        # Sessions pool connections but are not thread-safe, so each thread gets its own.
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
-    # ------------------------------------------------------------------ the choke point
-
-    def request(
-        self, method: str, path: str, *, params: dict | None = None, json: Any = None
-    ) -> Any:
-        """Send one API call (retrying where safe) and return the parsed JSON answer.
-
-        Returns [] for a V2 GET answered with 204 (BigCommerce's empty list) and None for any
-        other empty answer. Raises a BigCommerceError subclass for every failure.
-        """
-        method = method.upper()
-        body = None if json is None else jsonlib.dumps(json, cls=_JSONEncoder).encode()
-        for attempt in itertools.count():
-            try:
-                response = self._send(method, path, params, body)
-                if response.ok:
-                    return _parse_success(response, method, path)
-                raise _error_from(response, method, path)
-            except RateLimited as exc:
-                # A 429 applied nothing, so even a POST may be sent again after the wait.
-                if attempt >= self.max_retries:
-                    raise
-                self._sleep(exc.wait or self._backoff_delay(attempt))
-            except (ServerError, Unavailable) as exc:
-                if not self._may_retry(method, exc, attempt):
-                    raise
-                self._sleep(self._backoff_delay(attempt))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def get_many(
-        self, path: str, params: dict | None = None, *, limit: int = MAX_PAGE_SIZE
-    ) -> Iterator[dict]:
-        """Yield every item of a paged list, V2 (page/limit) or V3 (meta.pagination)."""
-        if path.startswith("/v3/"):
-            return self._v3_pages(path, dict(params or {}), limit)
-        return self._v2_pages(path, dict(params or {}), limit)
-
-    # ------------------------------------------------------------------ endpoints
-
-    def store(self) -> dict:
-        return self.request("GET", "/v2/store")
+class BigCommerceClient(Transport):
+    def store(self) -> Store:
+        return self._one(answers.store, "GET", "/v2/store")
 
     def time(self) -> int:
-        return int(self.request("GET", "/v2/time")["time"])
+        path = "/v2/time"
+        return answers.Answer(self.request("GET", path), "GET", path, "the time").integer("time")
 
-    def variants_by_sku(self, skus: Sequence[str]) -> list[dict]:
+    def variants_by_sku(self, skus: Sequence[str]) -> list[Variant]:
         wanted = list(dict.fromkeys(s for s in skus if s))  # dedupe, keep order
         if not wanted:
             return []
-        return list(self.get_many("/v3/catalog/variants", {"sku:in": ",".join(wanted)}))
+        return self._many(answers.variant, "/v3/catalog/variants", {"sku:in": ",".join(wanted)})
 
-    def products_by_id(self, ids: Sequence[int]) -> list[dict]:
+    def products_by_id(self, ids: Sequence[int]) -> list[Product]:
         wanted = list(dict.fromkeys(int(i) for i in ids))
         if not wanted:
             return []
-        return list(self.get_many("/v3/catalog/products", {"id:in": ",".join(map(str, wanted))}))
+        return self._many(answers.product, "/v3/catalog/products",
+                          {"id:in": ",".join(map(str, wanted))})
 
-    def customer_by_email(self, email: str) -> dict | None:
+    def customer_by_email(self, email: str) -> Customer | None:
         email = email.strip()
         if not email:
             return None
-        answer = self.request("GET", "/v3/customers", params={"email:in": email})
+        path = "/v3/customers"
+        answer = self.request("GET", path, params={"email:in": email})
+        found = answer.get("data") if isinstance(answer, dict) else None
         # BigCommerce's filter is what decides, but we still insist on an exact match so a
         # looser server-side match can never attach the order to the wrong person.
-        for customer in answer.get("data") or []:
-            if str(customer.get("email", "")).casefold() == email.casefold():
+        for raw in found if isinstance(found, list) else []:
+            customer = answers.customer(raw, "GET", path)
+            if customer.email.casefold() == email.casefold():
                 return customer
         return None
 
-    def create_order(self, body: dict) -> dict:
-        return self.request("POST", "/v2/orders", json=body)
+    def create_order(self, body: dict) -> Order:
+        return self._one(answers.order, "POST", "/v2/orders", json=body)
 
-    def get_order(self, order_id: int) -> dict:
-        return self.request("GET", f"/v2/orders/{int(order_id)}")
+    def get_order(self, order_id: int) -> Order:
+        return self._one(answers.order, "GET", f"/v2/orders/{int(order_id)}")
 
-    def find_orders_by_external_id(self, external_order_id: str) -> list[dict]:
+    def find_orders_by_external_id(self, external_order_id: str) -> list[Order]:
         params = {"external_order_id": external_order_id}
         # external_order_id is not unique in BigCommerce: return every match, let the caller judge.
-        return list(self.get_many("/v2/orders", params))
+        return self._many(answers.order, "/v2/orders", params)
 
-    def orders_modified_since(self, since: datetime) -> Iterator[dict]:
+    def orders_modified_since(self, since: datetime) -> Iterator[Order | UnusableAnswer]:
+        """Every order changed since `since`; an order that can't be read is yielded as its
+        UnusableAnswer, so one odd order elsewhere in the store cannot stop the others."""
         if since.tzinfo is None:
             raise ValueError("since must be timezone-aware")
         params = {
             "min_date_modified": since.isoformat(timespec="seconds"),
             "sort": "date_modified:asc",
         }
-        return self.get_many("/v2/orders", params)
+        for raw in self.get_many("/v2/orders", params):
+            try:
+                yield answers.order(raw, "GET", "/v2/orders")
+            except UnusableAnswer as exc:
+                exc.order_id = answers.order_id_in(raw)
+                yield exc
 
-    def update_order(self, order_id: int, body: dict) -> dict:
-        return self.request("PUT", f"/v2/orders/{int(order_id)}", json=body)
+    def update_order(self, order_id: int, body: dict) -> Order:
+        return self._one(answers.order, "PUT", f"/v2/orders/{int(order_id)}", json=body)
 
-    def order_products(self, order_id: int) -> list[dict]:
-        return list(self.get_many(f"/v2/orders/{int(order_id)}/products"))
+    def order_products(self, order_id: int) -> list[OrderProduct]:
+        return self._many(answers.order_product, f"/v2/orders/{int(order_id)}/products",
+                          order_id=order_id)
 
-    def shipping_addresses(self, order_id: int) -> list[dict]:
-        return list(self.get_many(f"/v2/orders/{int(order_id)}/shipping_addresses"))
+    def shipping_addresses(self, order_id: int) -> list[ShippingAddress]:
+        return self._many(answers.shipping_address,
+                          f"/v2/orders/{int(order_id)}/shipping_addresses", order_id=order_id)
 
-    def shipments(self, order_id: int) -> list[dict]:
-        return list(self.get_many(f"/v2/orders/{int(order_id)}/shipments"))
+    def shipments(self, order_id: int) -> list[Shipment]:
+        return self._many(answers.shipment, f"/v2/orders/{int(order_id)}/shipments",
+                          order_id=order_id)
 
-    def create_shipment(self, order_id: int, body: dict) -> dict:
-        return self.request("POST", f"/v2/orders/{int(order_id)}/shipments", json=body)
+    def create_shipment(self, order_id: int, body: dict) -> Shipment:
+        return self._one(answers.shipment, "POST", f"/v2/orders/{int(order_id)}/shipments",
+                         json=body, order_id=order_id)
 
-    def order_statuses(self) -> list[dict]:
-        return self.request("GET", "/v2/order_statuses") or []
+    def order_statuses(self) -> list[OrderStatus]:
+        path = "/v2/order_statuses"
+        found = self.request("GET", path) or []
+        if not isinstance(found, list):
+            raise UnusableAnswer("the answer", "is not a list", method="GET", path=path)
+        return [answers.order_status(raw, "GET", path) for raw in found]
 
-    def create_hook(self, scope: str, destination: str, headers: dict[str, str]) -> dict:
+    def create_hook(self, scope: str, destination: str, headers: dict[str, str]) -> Hook:
         body = {"scope": scope, "destination": destination, "is_active": True, "headers": headers}
         answer = self.request("POST", "/v3/hooks", json=body)
         # The spec wraps the hook in {"data": ...}; the guides show it bare. Accept both.
         if isinstance(answer, dict) and isinstance(answer.get("data"), dict):
-            return answer["data"]
-        return answer
+            answer = answer["data"]
+        return answers.hook(answer, "POST", "/v3/hooks")
 
-    def hooks(self) -> list[dict]:
-        return list(self.get_many("/v3/hooks"))
+    def hooks(self) -> list[Hook]:
+        return self._many(answers.hook, "/v3/hooks")
 
-    # ------------------------------------------------------------------ internals
+    # ------------------------------------------------------------------ reading answers
 
-    def _send(
-        self, method: str, path: str, params: dict | None, body: bytes | None
-    ) -> requests.Response:
-        """One HTTP exchange: wait our turn, send, record what happened."""
-        wait = self.rate_limit.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        with self._lock:
-            self._calls += 1
-        started = timelib.perf_counter()
+    def _one(self, read: Reader[T], method: str, path: str, *, json: Any = None,
+             order_id: int | None = None) -> T:
+        raw = self.request(method, path, json=json)
         try:
-            response = self._session.request(
-                method,
-                self.base_url + path,
-                params=params,
-                data=body,
-                headers=self._headers(body is not None),
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            self._record(method, path, None, type(exc).__name__, started)
-            raise Unavailable(
-                [_network_reason(exc, self.timeout)],
-                method=method,
-                path=path,
-                ambiguous=method not in SAFE_TO_REPEAT,
-            ) from None  # the chained urllib3 error adds nothing a person can act on
-        self._record(method, path, response.status_code, None, started)
-        self.rate_limit.observe(response.headers)
-        return response
+            return read(raw, method, path)
+        except UnusableAnswer as exc:
+            exc.order_id = exc.order_id or order_id
+            raise
 
-    def _headers(self, has_body: bool) -> dict[str, str]:
-        headers = {
-            "X-Auth-Token": self._token,
-            "Accept": "application/json",  # every spec marks it required
-            "User-Agent": self.user_agent,
-        }
-        if has_body:
-            headers["Content-Type"] = "application/json"
-        return headers
-
-    def _record(
-        self, method: str, path: str, status: int | None, error: str | None, started: float
-    ) -> None:
-        elapsed_ms = (timelib.perf_counter() - started) * 1000
-        self.last_call = CallOutcome(method, path, status, error, datetime.now(UTC), elapsed_ms)
-        log.debug("%s %s %s %.0fms", method, path, status if status else error, elapsed_ms)
-
-    def _may_retry(self, method: str, exc: BigCommerceError, attempt: int) -> bool:
-        if method not in SAFE_TO_REPEAT or attempt >= self.max_retries:
-            return False
-        return isinstance(exc, Unavailable) or exc.status in RETRYABLE_5XX
-
-    def _backoff_delay(self, attempt: int) -> float:
-        delay = self.backoff * 2**attempt
-        return delay + random.uniform(0, delay / 2)  # jitter keeps threads from retrying in step
-
-    def _v2_pages(self, path: str, params: dict, limit: int) -> Iterator[dict]:
-        params["limit"] = limit
-        for page in itertools.count(1):
-            params["page"] = page
-            items = self.request("GET", path, params=params) or []
-            if not isinstance(items, list):
-                raise BigCommerceError(["expected a list in the answer"], method="GET", path=path)
-            yield from items
-            if len(items) < limit:  # a short page or a 204 is the last one
-                return
-
-    def _v3_pages(self, path: str, params: dict, limit: int) -> Iterator[dict]:
-        params["limit"] = limit
-        for page in itertools.count(1):
-            params["page"] = page
-            answer = self.request("GET", path, params=params) or {}
-            yield from answer.get("data") or []
-            pagination = (answer.get("meta") or {}).get("pagination") or {}
-            if page >= int(pagination.get("total_pages") or 0):
-                return
-
-
-def _parse_success(response: requests.Response, method: str, path: str) -> Any:
-    if response.status_code == 204 or not response.content:
-        # V2 answers an empty list with 204 and no body.
-        return [] if method == "GET" and path.startswith("/v2/") else None
-    try:
-        return response.json()
-    except ValueError:
-        raise BigCommerceError(
-            ["the answer was not JSON"], status=response.status_code, method=method, path=path
-        ) from None
-
-
-def _error_from(response: requests.Response, method: str, path: str) -> BigCommerceError:
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = response.text if "html" not in response.headers.get("Content-Type", "") else ""
-    messages = error_messages(body) or [response.reason or f"HTTP {response.status_code}"]
-    status = response.status_code
-    cls = error_class(status)
-    exc = cls(
-        messages,
-        status=status,
-        method=method,
-        path=path,
-        # A 5xx on a write may have been applied before the server failed.
-        ambiguous=cls is ServerError and method not in SAFE_TO_REPEAT,
-    )
-    if isinstance(exc, RateLimited):
-        exc.wait = _rate_limit_wait(response.headers)
-    return exc
-
-
-def _rate_limit_wait(headers: Mapping[str, str]) -> float:
-    """The longer of the window reset and Retry-After; 0 when BigCommerce gave neither."""
-    reset_ms = _int_header(headers, "X-Rate-Limit-Time-Reset-Ms")
-    retry_after = _int_header(headers, "X-Retry-After")
-    candidates = [reset_ms / 1000 if reset_ms is not None else 0.0, float(retry_after or 0)]
-    return max(candidates)
-
-
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    try:
-        return int(float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _network_reason(exc: requests.RequestException, timeout: tuple[float, float]) -> str:
-    if isinstance(exc, requests.ConnectTimeout):
-        return f"no connection within {timeout[0]:g} s"
-    if isinstance(exc, requests.Timeout):
-        return f"no answer within {timeout[1]:g} s"
-    if isinstance(exc, requests.ConnectionError):
-        return "the connection failed or was dropped"
-    return f"the request failed ({type(exc).__name__})"
+    def _many(self, read: Reader[T], path: str, params: dict | None = None, *,
+              order_id: int | None = None) -> list[T]:
+        try:
+            return [read(raw, "GET", path) for raw in self.get_many(path, params)]
+        except UnusableAnswer as exc:
+            exc.order_id = exc.order_id or order_id
+            raise

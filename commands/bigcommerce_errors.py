@@ -90,6 +90,22 @@ class Unavailable(BigCommerceError):
     summary = "BigCommerce could not be reached"
 
 
+class UnusableAnswer(BigCommerceError):
+    """BigCommerce answered with success, but a field the bot needs is missing or nonsense.
+
+    Repeating the call will not help, so this is never retried: a person has to look.
+    `order_id` is the order the answer was about, when that much could be read.
+    """
+
+    summary = "BigCommerce sent an answer the bot can't use"
+
+    def __init__(self, field: str, problem: str, *, method: str = "", path: str = "",
+                 order_id: int | None = None) -> None:
+        self.field = field
+        self.order_id = order_id
+        super().__init__([f"{field} {problem}"], method=method, path=path)
+
+
 # Path prefix → the scope's name as the control panel shows it, so the message tells an admin
 # exactly which box to tick on a new API account.
 _SCOPES = (

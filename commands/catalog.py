@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
-from commands.bigcommerce import BigCommerceError, RateLimited
+from commands.bigcommerce import BigCommerceError, RateLimited, UnusableAnswer
+from commands.bigcommerce_answers import Product, Variant
 from commands.validation import CatalogEntry, CatalogUnavailable
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,8 @@ SLOW = "BigCommerce is slow to answer — try again in a minute."
 
 
 class CatalogSource(Protocol):
-    def variants_by_sku(self, skus: Sequence[str]) -> list[dict[str, Any]]: ...
-    def products_by_id(self, ids: Sequence[int]) -> list[dict[str, Any]]: ...
+    def variants_by_sku(self, skus: Sequence[str]) -> list[Variant]: ...
+    def products_by_id(self, ids: Sequence[int]) -> list[Product]: ...
 
 
 class Catalog:
@@ -53,6 +54,11 @@ class Catalog:
             raise CatalogUnavailable(SLOW) from None
         except RateLimited:
             raise CatalogUnavailable(SLOW) from None
+        except UnusableAnswer as exc:
+            log.error("catalog lookup got an answer it can't use: %s", exc)
+            raise CatalogUnavailable(
+                f"BigCommerce's answer about these items can't be used ({exc.field}); ask an "
+                "admin to check the products in BigCommerce.") from None
         except BigCommerceError as exc:
             log.warning("catalog lookup failed: %s", exc)
             raise CatalogUnavailable(
@@ -75,11 +81,10 @@ class Catalog:
 
     def _fetch(self, skus: list[str]) -> dict[str, CatalogEntry]:
         variants = self._source.variants_by_sku(skus)
-        product_ids = sorted({int(v["product_id"]) for v in variants})
-        products = {int(p["id"]): p for p in self._source.products_by_id(product_ids)} \
+        product_ids = sorted({v.product_id for v in variants})
+        products = {p.id: p for p in self._source.products_by_id(product_ids)} \
             if product_ids else {}
-        entries = {str(v["sku"]).upper(): _entry(v, products.get(int(v["product_id"])))
-                   for v in variants}
+        entries = {v.sku.upper(): _entry(v, products.get(v.product_id)) for v in variants}
         self._remember(skus, entries)
         return {sku: entries[sku.upper()] for sku in skus if sku.upper() in entries}
 
@@ -92,19 +97,17 @@ class Catalog:
                 self._cache[sku.upper()] = (expires, entries.get(sku.upper()))
 
 
-def _entry(variant: dict[str, Any], product: dict[str, Any] | None) -> CatalogEntry:
-    price = variant.get("calculated_price")
-    if price is None:
-        price = variant.get("price")
+def _entry(variant: Variant, product: Product | None) -> CatalogEntry:
+    price = variant.price
     if price is None and product is not None:
-        price = product.get("price")
-    disabled = bool(variant.get("purchasing_disabled")) or (
-        product is not None and product.get("availability") == "disabled")
+        price = product.price
+    disabled = variant.purchasing_disabled or (
+        product is not None and product.availability == "disabled")
     return CatalogEntry(
-        sku=str(variant["sku"]),
-        name=str(product.get("name")) if product else str(variant["sku"]),
-        product_id=int(variant["product_id"]),
-        variant_id=int(variant["id"]),
-        price=Decimal(str(price or "0")).quantize(Decimal("0.01")),
+        sku=variant.sku,
+        name=product.name if product and product.name else variant.sku,
+        product_id=variant.product_id,
+        variant_id=variant.id,
+        price=(price or Decimal("0")).quantize(Decimal("0.01")),
         purchasable=not disabled,
     )

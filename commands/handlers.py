@@ -16,6 +16,7 @@ from commands.bigcommerce import (
     InvalidRequest,
     NotFound,
     PermissionDenied,
+    UnusableAnswer,
 )
 from commands.form_text import multiline_problem
 from commands.models import RequestForm, RequestState
@@ -134,14 +135,17 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
     try:
         existing = bigcommerce.find_orders_by_external_id(ref)
         if existing:
-            repo.record_order(ref, min(existing, key=lambda o: int(o["id"])), adopted=True)
+            repo.record_order(ref, min(existing, key=lambda o: o.id), adopted=True)
             return
         customer = bigcommerce.customer_by_email(stored.request.customer_email)
-        body = order_body(stored, customer_id=int(customer["id"]) if customer else 0,
+        body = order_body(stored, customer_id=customer.id if customer else 0,
                           external_source=external_source)
         repo.record_event(ref, "bot", "order_create_attempted",
                           {"customer_id": body["customer_id"]})
         order = bigcommerce.create_order(body)
+    except UnusableAnswer as exc:
+        _unusable_answer(ref, exc, repo=repo)
+        return
     except (AuthenticationFailed, PermissionDenied) as exc:
         # A configuration problem: keep the approval and retry once the admin has fixed it.
         repo.note_problem(ref, f"BigCommerce refused the bot's credentials: {exc}")
@@ -152,6 +156,27 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
     except BigCommerceError as exc:
         raise RetryLater(str(exc)) from exc
     repo.record_order(ref, order, adopted=False)
+
+
+def _unusable_answer(ref: str, exc: UnusableAnswer, *, repo: Repository) -> None:
+    """An answer we can't read is the same on every retry, so a person must look. When it was
+    about an order for this request, that order exists: it must not be created again, so the
+    request fails (which ends the retries) and says where to look."""
+    repo.record_event(ref, "bigcommerce", "unusable_answer", {
+        "endpoint": f"{exc.method} {exc.path}", "field": exc.field, "order_id": exc.order_id})
+    made = f"order #{exc.order_id}" if exc.order_id else f"an order with external id {ref}"
+    if exc.method == "POST":
+        problem = (f"BigCommerce created {made} for this request, but its answer can't be used "
+                   f"({exc.field}). Check that order in the BigCommerce control panel before "
+                   "recording this payment again.")
+    elif exc.path.startswith("/v2/orders"):
+        problem = (f"BigCommerce's answer about {made} can't be used ({exc.field}). Check the "
+                   "BigCommerce control panel for that order before recording this payment "
+                   "again.")
+    else:
+        problem = (f"BigCommerce's answer about the customer can't be used ({exc.field}), so no "
+                   "order was created.")
+    repo.record_failure(ref, problem)
 
 
 def _already_decided(stored: StoredRequest) -> str:

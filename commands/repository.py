@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from commands import migrations
+from commands.bigcommerce_answers import Order
 from commands.models import OrderRequest, RequestState
 from commands.schema import audit_log, outbox, requests
 from commands.transaction_key import transaction_key
@@ -236,21 +237,19 @@ class Repository:
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
         return _stored(won) if won else None
 
-    def record_order(self, ref: str, order: dict[str, Any], *, adopted: bool) -> bool:
+    def record_order(self, ref: str, order: Order, *, adopted: bool) -> bool:
         """approved → ordered with BigCommerce's order; False if it was already recorded."""
         with self.transaction() as conn:
             won = self._transition(
                 conn, ref, RequestState.APPROVED, RequestState.ORDERED,
-                order_id=int(order["id"]), order_status_id=int(order["status_id"]),
-                order_status=str(order.get("status", "")),
-                order_total=Decimal(str(order.get("total_inc_tax", "0"))),
-                order_currency=str(order.get("currency_code") or ""),
+                order_id=order.id, order_status_id=order.status_id, order_status=order.status,
+                order_total=order.total_inc_tax, order_currency=order.currency_code,
                 problem=None,
             )
             if won:
                 self.audit(conn, ref, "bigcommerce", "order_adopted" if adopted else
-                           "order_created", {"order_id": order["id"],
-                                             "status_id": order["status_id"]})
+                           "order_created", {"order_id": order.id,
+                                             "status_id": order.status_id})
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
         return won is not None

@@ -10,7 +10,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.bigcommerce import BigCommerceClient, BigCommerceError, InvalidRequest, NotFound
+from commands.bigcommerce import (
+    BigCommerceClient,
+    BigCommerceError,
+    InvalidRequest,
+    NotFound,
+    UnusableAnswer,
+)
+from commands.bigcommerce_answers import Order, OrderProduct, Shipment
 
 # `shipping_provider` values BigCommerce accepts (orders v2 spec, shipment); any other carrier
 # name travels as free text in `shipping_method`.
@@ -33,17 +40,17 @@ class ShipCommand:
 
 @dataclass(frozen=True)
 class OrderView:
-    order: dict[str, Any]
-    products: list[dict[str, Any]]
-    shipments: list[dict[str, Any]]
+    order: Order
+    products: list[OrderProduct]
+    shipments: list[Shipment]
 
     @property
     def items_total(self) -> int:
-        return sum(int(p["quantity"]) for p in self.products)
+        return sum(p.quantity for p in self.products)
 
     @property
     def items_shipped(self) -> int:
-        return sum(int(p.get("quantity_shipped") or 0) for p in self.products)
+        return sum(p.quantity_shipped for p in self.products)
 
 
 def parse_ship(text: str) -> ShipCommand:
@@ -89,25 +96,27 @@ def parse_order_id(word: str) -> int:
 def read_order(bigcommerce: BigCommerceClient, order_id: int) -> OrderView:
     try:
         order = bigcommerce.get_order(order_id)
+        return OrderView(order, bigcommerce.order_products(order_id),
+                         bigcommerce.shipments(order_id) if order.items_shipped else [])
     except NotFound:
         raise ShipRefused(f"There is no order #{order_id} in BigCommerce.") from None
-    return OrderView(order, bigcommerce.order_products(order_id),
-                     bigcommerce.shipments(order_id) if order.get("items_shipped") else [])
+    except UnusableAnswer as exc:
+        raise ShipRefused(f"BigCommerce's answer about order #{order_id} can't be used "
+                          f"({exc.field}); check the order in the control panel.") from None
 
 
-def ship_order(command: ShipCommand, *, bigcommerce: BigCommerceClient) -> dict[str, Any]:
+def ship_order(command: ShipCommand, *, bigcommerce: BigCommerceClient) -> Shipment:
     """Create the shipment; returns BigCommerce's shipment. Raises ShipRefused."""
     view = read_order(bigcommerce, command.order_id)
-    left = {int(p["id"]): int(p["quantity"]) - int(p.get("quantity_shipped") or 0)
-            for p in view.products}
+    left = {p.id: max(p.quantity - p.quantity_shipped, 0) for p in view.products}
     if not any(left.values()):
         raise ShipRefused(f"Order #{command.order_id} is already fully shipped.")
     items = _chosen_items(command, view.products, left)
     addresses = bigcommerce.shipping_addresses(command.order_id)
     if not addresses:
         raise ShipRefused(f"Order #{command.order_id} has no shipping address to ship to.")
-    address_id = int(next((p.get("order_address_id") for p in view.products
-                           if p.get("order_address_id")), addresses[0]["id"]))
+    address_id = next((p.order_address_id for p in view.products if p.order_address_id),
+                      addresses[0].id)
     body: dict[str, Any] = {"order_address_id": address_id, "items": items,
                             "tracking_number": command.tracking_number}
     carrier = command.carrier.lower()
@@ -125,25 +134,25 @@ def ship_order(command: ShipCommand, *, bigcommerce: BigCommerceClient) -> dict[
             f"{command.order_id}` before trying again, so it isn't shipped twice.") from None
 
 
-def _chosen_items(command: ShipCommand, products: list[dict[str, Any]], left: dict[int, int]
+def _chosen_items(command: ShipCommand, products: list[OrderProduct], left: dict[int, int]
                   ) -> list[dict[str, int]]:
     if not command.items:
         return [{"order_product_id": pid, "quantity": qty} for pid, qty in left.items() if qty]
-    by_sku: dict[str, list[dict[str, Any]]] = {}
+    by_sku: dict[str, list[OrderProduct]] = {}
     for product in products:
-        by_sku.setdefault(str(product.get("sku") or "").upper(), []).append(product)
+        by_sku.setdefault(product.sku.upper(), []).append(product)
     chosen = []
     for sku, wanted in command.items.items():
         lines = by_sku.get(sku.upper())
         if not lines:
             raise ShipRefused(f'Order #{command.order_id} has no item with SKU "{sku}".')
-        remaining = sum(left[int(p["id"])] for p in lines)
+        remaining = sum(left[p.id] for p in lines)
         if wanted > remaining:
             raise ShipRefused(f'Only {remaining} of "{sku}" are left to ship on order '
                               f"#{command.order_id}; you asked for {wanted}.")
         for product in lines:
-            take = min(wanted, left[int(product["id"])])
+            take = min(wanted, left[product.id])
             if take:
-                chosen.append({"order_product_id": int(product["id"]), "quantity": take})
+                chosen.append({"order_product_id": product.id, "quantity": take})
                 wanted -= take
     return chosen

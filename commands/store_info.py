@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Protocol
+from typing import Protocol
+
+from commands.bigcommerce_answers import Store
 
 log = logging.getLogger(__name__)
 
 
 class StoreSource(Protocol):
-    def store(self) -> dict[str, Any]: ...
+    def store(self) -> Store: ...
 
 
 class StoreInfo:
     def __init__(self, source: StoreSource) -> None:
         self._source = source
-        self._facts: dict[str, Any] | None = None
+        self._facts: Store | None = None
         self._lock = threading.Lock()
 
-    def load(self) -> dict[str, Any] | None:
+    def load(self) -> Store | None:
         """Fetch the facts if not known yet; None when BigCommerce can't be asked now."""
         with self._lock:
             if self._facts is None:
@@ -38,10 +40,9 @@ class StoreInfo:
     @property
     def currency(self) -> str:
         facts = self._facts
-        return str(facts.get("currency") or "") if facts else ""
+        return facts.currency if facts else ""
 
     @property
     def control_panel_url(self) -> str | None:
         facts = self._facts
-        return str(facts["control_panel_base_url"]) if facts and facts.get(
-            "control_panel_base_url") else None
+        return facts.control_panel_url if facts else None

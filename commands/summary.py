@@ -109,6 +109,11 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
             requests.c.state == RequestState.FAILED).order_by(requests.c.updated_at)
         summary.problems = [Problem(ref, problem or "BigCommerce refused the order")
                             for ref, problem in conn.execute(failed)]
+        # An order whose latest answer could not be read stays ordered but needs a look.
+        troubled = select(requests.c.ref, requests.c.problem).where(
+            requests.c.state == RequestState.ORDERED, requests.c.problem.is_not(None)
+        ).order_by(requests.c.updated_at)
+        summary.problems += [Problem(ref, problem) for ref, problem in conn.execute(troubled)]
         stuck = (select(outbox.c.ref, outbox.c.kind, outbox.c.last_error)
                  .where(outbox.c.done_at.is_(None), outbox.c.attempts >= STUCK_ATTEMPTS)
                  .order_by(outbox.c.id))

@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from commands.bigcommerce import BigCommerceClient
+from commands.bigcommerce import BigCommerceClient, UnusableAnswer
+from commands.bigcommerce_answers import Order, OrderProduct, Shipment
 from commands.claims import insert_if_absent
 from commands.repository import Outbox, Repository, StoredRequest
 from commands.schema import cursors, requests, shipments
@@ -29,58 +30,60 @@ POLL_OVERLAP = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
-class Shipment:
-    shipment_id: int
-    order_id: int
-    carrier: str
-    tracking_number: str
-    tracking_link: str
-    items: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
 class Refreshed:
     status_changed: bool
     new_shipments: list[Shipment]
 
 
 def refresh_order(stored: StoredRequest, *, repo: Repository, bigcommerce: BigCommerceClient,
-                  order: dict[str, Any] | None = None) -> Refreshed:
-    """Bring what the bot knows about `stored`'s order up to date; enqueue what must be shown."""
+                  order: Order | None = None) -> Refreshed:
+    """Bring what the bot knows about `stored`'s order up to date; enqueue what must be shown.
+
+    An answer the bot can't use is put on the card as a problem instead of being retried: the
+    next change (webhook or poll) reads the order again, and a good answer clears it."""
     assert stored.order_id is not None
-    order = order or bigcommerce.get_order(stored.order_id)
-    found = bigcommerce.shipments(stored.order_id) if int(order.get("items_shipped") or 0) else []
-    products = {}
-    if found:
-        products = {int(p["id"]): p for p in bigcommerce.order_products(stored.order_id)}
+    try:
+        order = order or bigcommerce.get_order(stored.order_id)
+        found = bigcommerce.shipments(stored.order_id) if order.items_shipped else []
+        products = {p.id: p for p in bigcommerce.order_products(stored.order_id)} \
+            if found else {}
+    except UnusableAnswer as exc:
+        note_unusable_answer(repo, stored, exc)
+        return Refreshed(False, [])
     now = repo.clock()
     with repo.transaction() as conn:
         changed = conn.execute(
             update(requests)
             .where(requests.c.ref == stored.ref,
-                   requests.c.order_status_id.is_distinct_from(int(order["status_id"])))
-            .values(order_status_id=int(order["status_id"]), order_status=str(order["status"]),
-                    updated_at=now)
+                   requests.c.order_status_id.is_distinct_from(order.status_id))
+            .values(order_status_id=order.status_id, order_status=order.status, updated_at=now)
             .returning(requests.c.id)
         ).first() is not None
         if changed:
             repo.audit(conn, stored.ref, "bigcommerce", "status_changed",
-                       {"order_id": stored.order_id, "status_id": order["status_id"],
-                        "status": order["status"]})
-        new = [s for s in (_shipment(raw, products) for raw in found)
-               if insert_if_absent(conn, shipments, {
-                   "shipment_id": s.shipment_id, "order_id": s.order_id, "ref": stored.ref,
-                   "carrier": s.carrier, "tracking_number": s.tracking_number,
-                   "tracking_link": s.tracking_link, "items": s.items, "seen_at": now,
-               }, ["shipment_id"])]
+                       {"order_id": stored.order_id, "status_id": order.status_id,
+                        "status": order.status})
+        new = [s for s in found if insert_if_absent(conn, shipments, {
+            "shipment_id": s.id, "order_id": s.order_id, "ref": stored.ref,
+            "carrier": s.carrier, "tracking_number": s.tracking_number,
+            "tracking_link": s.tracking_link, "items": _items(s, products), "seen_at": now,
+        }, ["shipment_id"])]
         for shipment in new:
             repo.audit(conn, stored.ref, "bigcommerce", "shipment_seen",
-                       {"order_id": stored.order_id, "shipment_id": shipment.shipment_id})
+                       {"order_id": stored.order_id, "shipment_id": shipment.id})
         if new:
             repo.enqueue(conn, stored.ref, Outbox.POST_SHIPMENTS)
         if changed or new:
             repo.enqueue(conn, stored.ref, Outbox.UPDATE_CARD)
+    if stored.problem:
+        repo.note_problem(stored.ref, None)  # the order reads fine again
     return Refreshed(changed, new)
+
+
+def note_unusable_answer(repo: Repository, stored: StoredRequest, exc: UnusableAnswer) -> None:
+    log.error("order %s of %s: %s", stored.order_id, stored.ref, exc)
+    repo.note_problem(stored.ref, f"BigCommerce's answer about order #{stored.order_id} can't "
+                                  f"be used ({exc.field}); check the order in the control panel.")
 
 
 def poll_changes(*, repo: Repository, bigcommerce: BigCommerceClient) -> int:
@@ -90,8 +93,12 @@ def poll_changes(*, repo: Repository, bigcommerce: BigCommerceClient) -> int:
     since = _cursor(repo) or started - timedelta(days=1)
     ours = 0
     for order in bigcommerce.orders_modified_since(since - POLL_OVERLAP):
-        stored = repo.by_order_id(int(order["id"]))
+        order_id = order.order_id if isinstance(order, UnusableAnswer) else order.id
+        stored = repo.by_order_id(order_id) if order_id is not None else None
         if stored is None:
+            continue
+        if isinstance(order, UnusableAnswer):
+            note_unusable_answer(repo, stored, order)
             continue
         if _looks_unchanged(repo, stored, order):
             continue
@@ -101,12 +108,11 @@ def poll_changes(*, repo: Repository, bigcommerce: BigCommerceClient) -> int:
     return ours
 
 
-def _looks_unchanged(repo: Repository, stored: StoredRequest, order: dict[str, Any]) -> bool:
+def _looks_unchanged(repo: Repository, stored: StoredRequest, order: Order) -> bool:
     """Same status and every shipped item already seen: skip the shipments call."""
-    if stored.order_status_id != int(order["status_id"]):
+    if stored.order_status_id != order.status_id or stored.problem:
         return False
-    shipped = int(order.get("items_shipped") or 0)
-    return shipped == 0 or shipped == items_shipped_known(repo, stored.ref)
+    return order.items_shipped == 0 or order.items_shipped == items_shipped_known(repo, stored.ref)
 
 
 def items_shipped_known(repo: Repository, ref: str) -> int:
@@ -127,22 +133,15 @@ def _save_cursor(repo: Repository, at: datetime) -> None:
                                                cursors.c.at < at).values(at=at))
 
 
-def _shipment(raw: dict[str, Any], products: dict[int, dict[str, Any]]) -> Shipment:
+def _items(shipment: Shipment, products: dict[int, OrderProduct]) -> list[dict[str, Any]]:
     items = []
-    for item in raw.get("items") or []:
-        product = products.get(int(item["order_product_id"]), {})
-        items.append({"order_product_id": int(item["order_product_id"]),
-                      "sku": str(product.get("sku") or ""),
-                      "name": str(product.get("name") or ""),
-                      "quantity": int(item["quantity"])})
-    carrier = (raw.get("shipping_provider_display_name") or raw.get("shipping_provider")
-               or raw.get("tracking_carrier") or raw.get("shipping_method") or "")
-    return Shipment(
-        shipment_id=int(raw["id"]), order_id=int(raw["order_id"]), carrier=str(carrier),
-        tracking_number=str(raw.get("tracking_number") or ""),
-        tracking_link=str(raw.get("tracking_link") or raw.get("generated_tracking_link") or ""),
-        items=items,
-    )
+    for item in shipment.items:
+        product = products.get(item.order_product_id)
+        items.append({"order_product_id": item.order_product_id,
+                      "sku": product.sku if product else "",
+                      "name": product.name if product else "",
+                      "quantity": item.quantity})
+    return items
 
 
 def unposted_shipments(repo: Repository, ref: str) -> list[dict[str, Any]]:

@@ -100,9 +100,9 @@ def ship(services: Services, command: dict[str, Any], rest: str) -> str:
         services.repo.enqueue_now(stored.ref, Outbox.REFRESH_ORDER)
         services.wake_worker()
     after = services.bigcommerce.get_order(order.order_id)
-    return (f"Shipment {shipment['id']} added to order #{order.order_id} "
+    return (f"Shipment {shipment.id} added to order #{order.order_id} "
             f"({escape(order.carrier)} {escape(order.tracking_number)}). "
-            f"The order is now *{escape(after.get('status'))}*.")
+            f"The order is now *{escape(after.status)}*.")
 
 
 def summary(services: Services, command: dict[str, Any], rest: str) -> str:

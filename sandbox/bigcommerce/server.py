@@ -14,6 +14,7 @@ from typing import Any
 
 from sandbox.bigcommerce.api import Call, Reply, _Api
 from sandbox.bigcommerce.limits import FAULTS, Fault, RateLimiter
+from sandbox.bigcommerce.oddities import Oddity
 from sandbox.bigcommerce.records import Hook
 from sandbox.bigcommerce.render import render_order, render_shipment
 from sandbox.bigcommerce.state import SandboxState
@@ -95,8 +96,12 @@ class SandboxServer:
 
     def __init__(self, *, store_hash: str = "sandbox", access_token: str = "sandbox-token",
                  host: str = "127.0.0.1", port: int = 0,
-                 quota: int = 150, window_seconds: float = 30.0) -> None:
+                 quota: int = 150, window_seconds: float = 30.0,
+                 strict_gateway: bool = False) -> None:
         self.store_hash = store_hash
+        # Like a strict gateway in front of the API: refuse any call, GET included, that does
+        # not say `Accept` and `Content-Type: application/json` (the specs mark both required).
+        self.strict_gateway = strict_gateway
         self.access_token = access_token
         self.requests: list[RecordedRequest] = []
         self.webhooks = WebhookDispatcher(store_hash, self._hooks_for)
@@ -104,6 +109,7 @@ class SandboxServer:
         self.rate_limiter = RateLimiter(quota, window_seconds)
         self._api = _Api(self.state, lambda: f"{self.url}/stores/{self.store_hash}")
         self._faults: list[Fault] = []
+        self._oddities: list[Oddity] = []
         self._lock = threading.Lock()
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.sandbox = self
@@ -148,6 +154,15 @@ class SandboxServer:
             self._faults.append(Fault(method.upper(), path_pattern, fault, times, delay,
                                       retry_after))
 
+    def answer_oddly(self, method: str, path_pattern: str, *,
+                     changes: dict[str, Any] | None = None, drop: tuple[str, ...] = (),
+                     times: int = 1) -> None:
+        """Apply matching requests as usual but change their successful JSON answer: set the
+        dotted `changes`, leave out the dotted `drop` paths (see sandbox.bigcommerce.oddities)."""
+        with self._lock:
+            self._oddities.append(Oddity(method.upper(), path_pattern, dict(changes or {}),
+                                         tuple(drop), times))
+
     def ship_from_control_panel(self, order_id: int, *, shipping_provider: str = "ups",
                                 tracking_number: str = "1Z999",
                                 items: list[tuple[int, int]] | None = None) -> dict:
@@ -176,6 +191,18 @@ class SandboxServer:
                         self._faults.remove(fault)
                     return fault
         return None
+
+    def _oddly(self, method: str, path: str, reply: Reply) -> Reply:
+        if reply.status >= 300 or reply.body is None:
+            return reply
+        with self._lock:
+            oddity = next((o for o in self._oddities if o.matches(method, path)), None)
+            if oddity is None:
+                return reply
+            oddity.times -= 1
+            if oddity.times <= 0:
+                self._oddities.remove(oddity)
+        return Reply(reply.status, oddity.apply(reply.body), reply.headers)
 
     def _record(self, handler: _Handler) -> RecordedRequest:
         parts = urllib.parse.urlsplit(handler.path)
@@ -212,6 +239,7 @@ class SandboxServer:
         reply = self._fault_after(fault, reply, version, handler)
         if reply is None:
             return
+        reply = self._oddly(recorded.method, recorded.path, reply)
         recorded.status = reply.status
         handler.answer(reply.status, reply.body, {**headers, **reply.headers})
 
@@ -221,6 +249,10 @@ class SandboxServer:
             raise ApiError(404, NOT_FOUND)
         if recorded.headers.get("X-Auth-Token") != self.access_token:
             raise ApiError(401, "You have provided an invalid or missing X-Auth-Token.")
+        if self.strict_gateway and not all(
+                (recorded.headers.get(name) or "").startswith("application/json")
+                for name in ("Accept", "Content-Type")):
+            raise ApiError(415, "The specified content type is not supported.")
         return Call(method=recorded.method, version=version, path=match.group(3),
                     query=recorded.query, body=recorded.body,
                     content_type=recorded.headers.get("Content-Type") or "")

@@ -33,6 +33,7 @@ from commands.bigcommerce import (
     ServerError,
     Unavailable,
 )
+from commands.bigcommerce_answers import Customer, Hook
 from tests.conftest import order_body
 
 TOKEN = "secret-token-123"
@@ -173,17 +174,18 @@ def test_sends_token_accept_and_user_agent_to_the_store_url(
     assert seen.headers["X-Auth-Token"] == TOKEN
     assert seen.headers["Accept"] == "application/json"
     assert seen.headers["User-Agent"] == "paidorder/0.1"
-    assert "Content-Type" not in seen.headers
+    # A strict gateway refuses a call without it, GET included.
+    assert seen.headers["Content-Type"] == "application/json"
 
 
 def test_writes_send_json_with_decimals_as_strings(
     client: BigCommerceClient, stub: ScriptedServer
 ) -> None:
-    stub.reply(Reply(201, {"id": 100}))
+    stub.reply(Reply(201, {"id": 100, "status_id": 11}))
 
     order = client.create_order({"status_id": 11, "shipping_cost_ex_tax": Decimal("5.00")})
 
-    assert order == {"id": 100}
+    assert (order.id, order.status_id) == (100, 11)
     seen = stub.seen[0]
     assert seen.headers["Content-Type"] == "application/json"
     assert json.loads(seen.body) == {"status_id": 11, "shipping_cost_ex_tax": "5.00"}
@@ -427,9 +429,9 @@ def test_429_on_post_is_waited_out_and_sent_again(
     client: BigCommerceClient, stub: ScriptedServer, sleeps: list[float]
 ) -> None:
     # A 429 applied nothing, so sending the order again cannot duplicate it.
-    stub.reply(Reply(429, None, {"X-Retry-After": "1"}), Reply(201, {"id": 42}))
+    stub.reply(Reply(429, None, {"X-Retry-After": "1"}), Reply(201, {"id": 42, "status_id": 11}))
 
-    assert client.create_order({"status_id": 11}) == {"id": 42}
+    assert client.create_order({"status_id": 11}).id == 42
     assert [s.method for s in stub.seen] == ["POST", "POST"]
     assert sleeps == [1.0]
 
@@ -551,18 +553,19 @@ def v3_page(items: list[dict], page: int, total_pages: int) -> Reply:
 def test_v3_paging_follows_total_pages(client: BigCommerceClient, stub: ScriptedServer) -> None:
     stub.reply(v3_page([{"id": 1}], 1, 2), v3_page([{"id": 2}], 2, 2))
 
-    assert [h["id"] for h in client.hooks()] == [1, 2]
+    assert [h.id for h in client.hooks()] == [1, 2]
     assert len(stub.seen) == 2
 
 
 def test_variants_by_sku_is_one_call_with_deduped_skus(
     client: BigCommerceClient, stub: ScriptedServer
 ) -> None:
-    stub.reply(v3_page([{"id": 201, "sku": "A"}, {"id": 202, "sku": "B"}], 1, 1))
+    stub.reply(v3_page([{"id": 201, "product_id": 1, "sku": "A"},
+                        {"id": 202, "product_id": 1, "sku": "B"}], 1, 1))
 
     variants = client.variants_by_sku(["A", "B", "A"])
 
-    assert [v["id"] for v in variants] == [201, 202]
+    assert [v.id for v in variants] == [201, 202]
     assert len(stub.seen) == 1
     assert stub.seen[0].query["sku:in"] == ["A,B"]
     assert stub.seen[0].path == "/stores/abc123/v3/catalog/variants"
@@ -586,7 +589,7 @@ def test_customer_by_email_wants_an_exact_match(
         v3_page([], 1, 0),
     )
 
-    assert client.customer_by_email("jane@example.com") == {"id": 1, "email": "Jane@Example.com"}
+    assert client.customer_by_email("jane@example.com") == Customer(1, "Jane@Example.com")
     assert client.customer_by_email("nobody@example.com") is None
     assert stub.seen[0].query["email:in"] == ["jane@example.com"]
 
@@ -594,11 +597,12 @@ def test_customer_by_email_wants_an_exact_match(
 def test_create_hook_accepts_wrapped_and_bare_answers(
     client: BigCommerceClient, stub: ScriptedServer
 ) -> None:
-    hook = {"id": 9, "scope": "store/order/created"}
+    hook = {"id": 9, "scope": "store/order/created", "destination": "https://x.example/h"}
     stub.reply(Reply(body={"data": hook, "meta": {}}), Reply(body=hook))
 
-    assert client.create_hook("store/order/created", "https://x.example/h", {"X-S": "1"}) == hook
-    assert client.create_hook("store/order/created", "https://x.example/h", {"X-S": "1"}) == hook
+    made = Hook(9, "store/order/created", "https://x.example/h")
+    assert client.create_hook("store/order/created", "https://x.example/h", {"X-S": "1"}) == made
+    assert client.create_hook("store/order/created", "https://x.example/h", {"X-S": "1"}) == made
     sent = json.loads(stub.seen[0].body)
     assert sent == {
         "scope": "store/order/created",
@@ -716,18 +720,18 @@ def bc(store: Any, sleeps: list[float]) -> BigCommerceClient:
 def test_sandbox_resolves_skus_in_one_call(bc: BigCommerceClient, store: Any) -> None:
     variants = bc.variants_by_sku(["TSHIRT-RED-M", "MUG-WHT", "NO-SUCH-SKU", "TSHIRT-RED-M"])
 
-    by_sku = {v["sku"]: (v["product_id"], v["id"]) for v in variants}
+    by_sku = {v.sku: (v.product_id, v.id) for v in variants}
     assert by_sku == {"TSHIRT-RED-M": (111, 201), "MUG-WHT": (113, 205)}
     assert len(store.requests) == 1
 
 
 def test_sandbox_products_by_id(bc: BigCommerceClient) -> None:
-    assert {p["id"] for p in bc.products_by_id([111, 113, 111])} == {111, 113}
+    assert {p.id for p in bc.products_by_id([111, 113, 111])} == {111, 113}
 
 
 def test_sandbox_finds_customers_by_email_case_insensitively(bc: BigCommerceClient) -> None:
     jane = bc.customer_by_email("Jane@Example.com")
-    assert jane is not None and jane["id"] == 1
+    assert jane is not None and jane.id == 1
     assert bc.customer_by_email("nobody@example.com") is None
 
 
@@ -737,58 +741,59 @@ def test_sandbox_create_then_find_by_external_id_then_get(bc: BigCommerceClient)
     created = bc.create_order(order_body("PO-1"))
 
     found = bc.find_orders_by_external_id("PO-1")
-    assert [o["id"] for o in found] == [created["id"]]
-    order = bc.get_order(created["id"])
-    assert order["status_id"] == 11
-    assert order["external_order_id"] == "PO-1"
-    assert order["shipping_cost_inc_tax"] == "5.0000"
+    assert [o.id for o in found] == [created.id]
+    assert bc.get_order(created.id).status_id == 11
+    stored = bc.request("GET", f"/v2/orders/{created.id}")
+    assert stored["external_order_id"] == "PO-1"
+    assert stored["shipping_cost_inc_tax"] == "5.0000"
 
 
 def test_sandbox_ships_an_order(bc: BigCommerceClient) -> None:
     order = bc.create_order(order_body("PO-2", [(111, 201, 2), (113, 205, 1)]))
-    lines = bc.order_products(order["id"])
-    (destination,) = bc.shipping_addresses(order["id"])
-    assert bc.shipments(order["id"]) == []  # 204 when there are none
+    lines = bc.order_products(order.id)
+    (destination,) = bc.shipping_addresses(order.id)
+    assert bc.shipments(order.id) == []  # 204 when there are none
 
     shipment = bc.create_shipment(
-        order["id"],
+        order.id,
         {
-            "order_address_id": destination["id"],
+            "order_address_id": destination.id,
             "tracking_number": "1Z999AA10123456784",
             "shipping_provider": "ups",
             "items": [
-                {"order_product_id": line["id"], "quantity": line["quantity"]} for line in lines
+                {"order_product_id": line.id, "quantity": line.quantity} for line in lines
             ],
         },
     )
 
-    assert [s["id"] for s in bc.shipments(order["id"])] == [shipment["id"]]
-    assert bc.get_order(order["id"])["status_id"] == 2  # Shipped
+    assert [s.id for s in bc.shipments(order.id)] == [shipment.id]
+    assert bc.get_order(order.id).status_id == 2  # Shipped
 
 
 def test_sandbox_updates_an_order(bc: BigCommerceClient) -> None:
     order = bc.create_order(order_body("PO-3"))
-    updated = bc.update_order(order["id"], {"staff_notes": "checked"})
-    assert updated["staff_notes"] == "checked"
+    updated = bc.update_order(order.id, {"staff_notes": "checked"})
+    assert updated.id == order.id
+    assert bc.request("GET", f"/v2/orders/{order.id}")["staff_notes"] == "checked"
 
 
 def test_sandbox_statuses_store_time_and_hooks(bc: BigCommerceClient) -> None:
-    assert {s["id"] for s in bc.order_statuses()} >= {1, 2, 11}
-    assert bc.store()["id"] == "sandbox"
+    assert {s.id for s in bc.order_statuses()} >= {1, 2, 11}
+    assert bc.store().currency == "USD"
     assert abs(bc.time() - time.time()) < 60
 
     hook = bc.create_hook("store/order/created", "https://127.0.0.1:9/hook", {"X-Secret": "s"})
-    assert hook["scope"] == "store/order/created"
-    assert [h["id"] for h in bc.hooks()] == [hook["id"]]
+    assert hook.scope == "store/order/created"
+    assert [h.id for h in bc.hooks()] == [hook.id]
 
 
 def test_sandbox_orders_modified_since_pages_through_everything(
     bc: BigCommerceClient, store: Any
 ) -> None:
-    ids = [bc.create_order(order_body(f"PO-P{n}"))["id"] for n in range(5)]
+    ids = [bc.create_order(order_body(f"PO-P{n}")).id for n in range(5)]
     since = datetime.now(UTC) - timedelta(minutes=1)
 
-    assert [o["id"] for o in bc.orders_modified_since(since)] == ids
+    assert [o.id for o in bc.orders_modified_since(since)] == ids
     store.reset_requests()
     params = {"min_date_modified": since.isoformat(timespec="seconds"), "sort": "date_modified:asc"}
     assert [o["id"] for o in bc.get_many("/v2/orders", params, limit=2)] == ids
@@ -841,7 +846,7 @@ def test_sandbox_get_survives_a_500(bc: BigCommerceClient, store: Any) -> None:
     order = bc.create_order(order_body("PO-G"))
     store.inject("GET", rf"{ORDERS}/\d+", "500_before", times=2)
 
-    assert bc.get_order(order["id"])["id"] == order["id"]
+    assert bc.get_order(order.id).id == order.id
     assert [r.status for r in store.requests[-3:]] == [500, 500, 200]
 
 
@@ -873,23 +878,23 @@ def test_sandbox_lost_answer_to_create_is_ambiguous_and_the_order_is_found(
     assert [r.method for r in store.requests].count("POST") == 1  # never re-sent
     # The check the bot makes before any retry finds what the lost answer created.
     (found,) = bc.find_orders_by_external_id(f"PO-{fault}")
-    assert found["status_id"] == 11
+    assert found.status_id == 11
 
 
 def test_sandbox_lost_answer_to_shipment_is_ambiguous(bc: BigCommerceClient, store: Any) -> None:
     order = bc.create_order(order_body("PO-S"))
-    (line,) = bc.order_products(order["id"])
-    (destination,) = bc.shipping_addresses(order["id"])
+    (line,) = bc.order_products(order.id)
+    (destination,) = bc.shipping_addresses(order.id)
     store.inject("POST", rf"{ORDERS}/\d+/shipments", "500_after")
 
     with pytest.raises(ServerError) as caught:
         bc.create_shipment(
-            order["id"],
+            order.id,
             {
-                "order_address_id": destination["id"],
-                "items": [{"order_product_id": line["id"], "quantity": 2}],
+                "order_address_id": destination.id,
+                "items": [{"order_product_id": line.id, "quantity": 2}],
             },
         )
 
     assert caught.value.ambiguous is True
-    assert len(bc.shipments(order["id"])) == 1
+    assert len(bc.shipments(order.id)) == 1

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
+from commands.bigcommerce_answers import Order
 from commands.models import Address, LineItem, OrderRequest, RequestState
 from commands.repository import Outbox, Repository
 from commands.schema import outbox
@@ -78,10 +79,10 @@ class RequestLife(RuleBasedStateMachine):
             return repo.reject(ref, user, argument) is not None
         if move == "record_order":
             order_id, adopted = argument
-            return repo.record_order(ref, {"id": order_id, "status_id": 11,
-                                           "status": "Awaiting Fulfillment",
-                                           "total_inc_tax": "9.99", "currency_code": "USD"},
-                                     adopted=adopted)
+            order = Order(id=order_id, status_id=11, status="Awaiting Fulfillment",
+                          total_inc_tax=Decimal("9.99"), currency_code="USD", items_total=1,
+                          items_shipped=0)
+            return repo.record_order(ref, order, adopted=adopted)
         return repo.record_failure(ref, argument)
 
     def won(self, operation: Operation) -> None:

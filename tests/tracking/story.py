@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from bot import ids
 from bot.runtime import Bot
+from commands.bigcommerce_answers import Order
 from commands.models import Address, LineItem, OrderRequest
 from commands.repository import Repository
 from sandbox.slack import SlackStandIn, render_blocks
@@ -111,7 +112,8 @@ def record(repo: Repository, clock: FakeClock, at: datetime, transaction_id: str
                       amount_paid=amount_paid or "24.00"),
         requester_id="U0REQ", origin_channel="C0SALES", currency=currency)
     assert repo.approve(stored.ref, "U0APPROVER") is not None
-    assert repo.record_order(stored.ref, {
-        "id": order_id, "status_id": status_id, "status": STATUS_NAMES[status_id],
-        "total_inc_tax": total, "currency_code": currency}, adopted=False)
+    assert repo.record_order(stored.ref, Order(
+        id=order_id, status_id=status_id, status=STATUS_NAMES[status_id],
+        total_inc_tax=Decimal(total), currency_code=currency, items_total=1, items_shipped=0),
+        adopted=False)
     return stored.ref

@@ -138,7 +138,7 @@ def test_a_control_panel_shipment_reaches_the_thread_through_registered_hooks(
     quiet_bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer
 ) -> None:
     hooks = register_webhooks(quiet_bot.services.bigcommerce, quiet_bot.url, WEBHOOK_SECRET)
-    assert {h["scope"] for h in hooks} == {"store/order/statusUpdated",
+    assert {h.scope for h in hooks} == {"store/order/statusUpdated",
                                            "store/shipment/created"}
     assert register_webhooks(quiet_bot.services.bigcommerce, quiet_bot.url,
                              WEBHOOK_SECRET) == []  # idempotent

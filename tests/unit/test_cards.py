@@ -132,7 +132,7 @@ def test_a_failed_card_says_a_person_must_look() -> None:
     _, blocks = request_card(stored)
     line = blocks[-1]["text"]["text"]
     assert buttons(blocks) == []
-    assert "no order was created" in line
+    assert "the order could not be recorded" in line
     assert "BigCommerce refused the order: out of stock." in line
     assert "A person needs to look at this." in line
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from commands import bigcommerce_answers as answers
 from commands.bigcommerce import (
     AuthenticationFailed,
     BigCommerceError,
@@ -61,23 +62,26 @@ class FakeBigCommerce:
                 apply()
             raise error
 
-    def find_orders_by_external_id(self, external_order_id: str) -> list[dict[str, Any]]:
+    # Answers are read by the same code that reads BigCommerce's, as the real client does.
+    def find_orders_by_external_id(self, external_order_id: str) -> list[answers.Order]:
         self.calls.append(("find_orders_by_external_id", external_order_id))
         self._maybe_fail("find_orders_by_external_id")
-        return [o for o in self.orders if o["external_order_id"] == external_order_id]
+        return [answers.order(o, "GET", "/v2/orders") for o in self.orders
+                if o["external_order_id"] == external_order_id]
 
-    def customer_by_email(self, email: str) -> dict[str, Any] | None:
+    def customer_by_email(self, email: str) -> answers.Customer | None:
         self.calls.append(("customer_by_email", email))
         self._maybe_fail("customer_by_email")
-        return next((c for c in self.customers if c["email"] == email), None)
+        found = next((c for c in self.customers if c["email"] == email), None)
+        return answers.customer(found, "GET", "/v3/customers") if found else None
 
-    def create_order(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create_order(self, body: dict[str, Any]) -> answers.Order:
         self.calls.append(("create_order", body))
         order = {**body, "id": next(self._ids), "status": "Awaiting Fulfillment",
                  "total_inc_tax": "56.9800", "currency_code": "USD"}
         self._maybe_fail("create_order", apply=lambda: self.orders.append(order))
         self.orders.append(order)
-        return order
+        return answers.order(order, "POST", "/v2/orders")
 
     def called(self, method: str) -> list[Any]:
         return [args for name, args in self.calls if name == method]

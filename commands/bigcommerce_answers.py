@@ -1,0 +1,314 @@
+"""BigCommerce's answers, read once into typed values.
+
+Every endpoint's JSON passes through here before any caller sees it, so a spec-valid but odd
+answer (a price that is not a number, `-1.8e308`, a missing `id`) becomes one `UnusableAnswer`
+naming the endpoint and the field, instead of a KeyError or InvalidOperation somewhere later.
+Bounds follow what the database can hold (ids are INTEGER columns, money NUMERIC(14, 4)).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from commands.bigcommerce_errors import UnusableAnswer
+
+MAX_ID = 2**31 - 1  # ids and counts live in INTEGER columns (32-bit on PostgreSQL)
+MAX_MONEY = Decimal("9999999999")  # NUMERIC(14, 4) keeps ten digits before the point
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Store:
+    name: str
+    currency: str
+    control_panel_url: str | None
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: int
+    product_id: int
+    sku: str
+    price: Decimal | None  # calculated_price, else price; None when BigCommerce gave neither
+    purchasing_disabled: bool
+
+
+@dataclass(frozen=True)
+class Product:
+    id: int
+    name: str
+    price: Decimal | None
+    availability: str
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    email: str
+
+
+@dataclass(frozen=True)
+class Order:
+    id: int
+    status_id: int
+    status: str
+    total_inc_tax: Decimal | None
+    currency_code: str
+    items_total: int
+    items_shipped: int
+
+
+@dataclass(frozen=True)
+class OrderProduct:
+    id: int
+    sku: str
+    name: str
+    quantity: int
+    quantity_shipped: int
+    order_address_id: int | None
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    id: int
+
+
+@dataclass(frozen=True)
+class ShipmentItem:
+    order_product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Shipment:
+    id: int
+    order_id: int
+    carrier: str
+    tracking_number: str
+    tracking_link: str
+    items: tuple[ShipmentItem, ...]
+
+
+@dataclass(frozen=True)
+class OrderStatus:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Hook:
+    id: int
+    scope: str
+    destination: str
+
+
+class Answer:
+    """One object of one answer, read field by field; every failure names endpoint and field."""
+
+    def __init__(self, raw: Any, method: str, path: str, what: str) -> None:
+        self.method = method
+        self.path = path
+        self.what = what
+        self.order_id: int | None = None
+        if not isinstance(raw, Mapping):
+            raise self.unusable("the answer", f"is not an object ({what})")
+        self.raw = raw
+
+    def unusable(self, field: str, problem: str) -> UnusableAnswer:
+        where = f"{field} of {self.what}" if field != "the answer" else field
+        return UnusableAnswer(where, problem, method=self.method, path=self.path,
+                              order_id=self.order_id)
+
+    def get(self, field: str) -> Any:
+        return self.raw.get(field)
+
+    def id(self, field: str = "id") -> int:
+        value = self.integer(field)
+        if value < 1:
+            raise self.unusable(field, "is not a positive id")
+        return value
+
+    def integer(self, field: str, default: Any = _MISSING) -> int:
+        value = self.raw.get(field)
+        if value is None or value == "":
+            if default is _MISSING:
+                raise self.unusable(field, "is missing")
+            return default
+        number = _as_int(value)
+        if number is None or not 0 <= number <= MAX_ID:
+            raise self.unusable(field, "is not a whole number the bot can store")
+        return number
+
+    def money(self, field: str, default: Any = _MISSING) -> Decimal | None:
+        value = self.raw.get(field)
+        if value is None or value == "":
+            if default is _MISSING:
+                raise self.unusable(field, "is missing")
+            return default
+        amount = _as_decimal(value)
+        if amount is None:
+            raise self.unusable(field, "is not an amount of money")
+        if not 0 <= amount <= MAX_MONEY:
+            raise self.unusable(field, "is not a sane amount of money")
+        return amount.quantize(Decimal("0.0001"))
+
+    def text(self, field: str, *, limit: int = 255) -> str:
+        value = self.raw.get(field)
+        if value is None:
+            return ""
+        if isinstance(value, (dict, list)):
+            raise self.unusable(field, "is not text")
+        return str(value)[:limit]  # clipped to what the bot stores or shows
+
+    def flag(self, field: str) -> bool:
+        return self.raw.get(field) is True
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() \
+            and len(value.strip()) <= 12:
+        return int(value.strip())
+    return None
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    # V2 sends money as numeric strings, V3 as JSON numbers; neither may be a bool or nested.
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    if isinstance(value, str) and len(value) > 40:
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
+
+
+# --------------------------------------------------------------------------- endpoints' answers
+
+
+def store(raw: Any, method: str, path: str) -> Store:
+    answer = Answer(raw, method, path, "the store")
+    panel = answer.text("control_panel_base_url", limit=500)
+    return Store(name=answer.text("name"), currency=answer.text("currency", limit=3),
+                 control_panel_url=panel or None)
+
+
+def variant(raw: Any, method: str, path: str) -> Variant:
+    answer = Answer(raw, method, path, "a variant")
+    variant_id = answer.id()
+    answer.what = f"variant {variant_id}"
+    price = answer.money("calculated_price", None)
+    return Variant(
+        id=variant_id, product_id=answer.id("product_id"), sku=_required_text(answer, "sku"),
+        price=price if price is not None else answer.money("price", None),
+        purchasing_disabled=answer.flag("purchasing_disabled"),
+    )
+
+
+def product(raw: Any, method: str, path: str) -> Product:
+    answer = Answer(raw, method, path, "a product")
+    product_id = answer.id()
+    answer.what = f"product {product_id}"
+    return Product(id=product_id, name=answer.text("name"), price=answer.money("price", None),
+                   availability=answer.text("availability", limit=32))
+
+
+def customer(raw: Any, method: str, path: str) -> Customer:
+    answer = Answer(raw, method, path, "a customer")
+    return Customer(id=answer.id(), email=answer.text("email"))
+
+
+def order(raw: Any, method: str, path: str) -> Order:
+    answer = Answer(raw, method, path, "the order")
+    order_id = answer.id()
+    answer.order_id = order_id
+    answer.what = f"order {order_id}"
+    currency = answer.text("currency_code", limit=64)
+    if len(currency) > 3:
+        raise answer.unusable("currency_code", "is not a currency code")
+    return Order(
+        id=order_id, status_id=answer.integer("status_id"),
+        status=answer.text("status", limit=64), total_inc_tax=answer.money("total_inc_tax", None),
+        currency_code=currency, items_total=answer.integer("items_total", 0),
+        items_shipped=answer.integer("items_shipped", 0),
+    )
+
+
+def order_id_in(raw: Any) -> int | None:
+    """The order's id when at least that much of an unusable answer can be read."""
+    if not isinstance(raw, Mapping):
+        return None
+    number = _as_int(raw.get("id"))
+    return number if number is not None and 1 <= number <= MAX_ID else None
+
+
+def order_product(raw: Any, method: str, path: str) -> OrderProduct:
+    answer = Answer(raw, method, path, "an order line")
+    line_id = answer.id()
+    answer.what = f"order line {line_id}"
+    address = answer.integer("order_address_id", 0)
+    return OrderProduct(
+        id=line_id, sku=answer.text("sku"), name=answer.text("name"),
+        quantity=answer.integer("quantity"),
+        quantity_shipped=answer.integer("quantity_shipped", 0),
+        order_address_id=address or None,
+    )
+
+
+def shipping_address(raw: Any, method: str, path: str) -> ShippingAddress:
+    return ShippingAddress(id=Answer(raw, method, path, "a shipping address").id())
+
+
+def shipment(raw: Any, method: str, path: str) -> Shipment:
+    answer = Answer(raw, method, path, "a shipment")
+    shipment_id = answer.id()
+    answer.what = f"shipment {shipment_id}"
+    items = answer.get("items") or []
+    if not isinstance(items, list):
+        raise answer.unusable("items", "is not a list")
+    carrier = next((answer.text(name, limit=64) for name in (
+        "shipping_provider_display_name", "shipping_provider", "tracking_carrier",
+        "shipping_method") if answer.text(name)), "")
+    return Shipment(
+        id=shipment_id, order_id=answer.id("order_id"), carrier=carrier,
+        tracking_number=answer.text("tracking_number", limit=64),
+        tracking_link=answer.text("tracking_link", limit=2000)
+        or answer.text("generated_tracking_link", limit=2000),
+        items=tuple(_shipment_item(item, answer) for item in items),
+    )
+
+
+def _shipment_item(raw: Any, shipment_answer: Answer) -> ShipmentItem:
+    item = Answer(raw, shipment_answer.method, shipment_answer.path,
+                  f"an item of {shipment_answer.what}")
+    return ShipmentItem(order_product_id=item.id("order_product_id"),
+                        quantity=item.integer("quantity"))
+
+
+def order_status(raw: Any, method: str, path: str) -> OrderStatus:
+    answer = Answer(raw, method, path, "an order status")
+    return OrderStatus(id=answer.integer("id"), name=answer.text("name", limit=64))
+
+
+def hook(raw: Any, method: str, path: str) -> Hook:
+    answer = Answer(raw, method, path, "a webhook")
+    return Hook(id=answer.id(), scope=answer.text("scope"),
+                destination=answer.text("destination", limit=2000))
+
+
+def _required_text(answer: Answer, field: str) -> str:
+    value = answer.text(field)
+    if not value.strip():
+        raise answer.unusable(field, "is missing")
+    return value
