@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block
 from bot import ids
 from bot.cards import order_status_text, request_card, requester_notice, shipment_reply
 from bot.text import code, escape
+from commands import bigcommerce_answers as answers
 from commands.models import Address, LineItem, OrderRequest, RequestState
 from commands.repository import StoredRequest
 from commands.shipping import OrderView
@@ -222,10 +223,13 @@ def test_formatting_typed_by_users_shows_literally_on_the_card(markup: str) -> N
 def test_formatting_in_every_other_message_shows_literally(markup: str) -> None:
     shipment = {"shipment_id": 7, "carrier": markup, "tracking_number": markup,
                 "items": [{"name": markup, "quantity": 1}]}
-    view = OrderView(order={"id": 100, "status": markup},
-                     products=[{"id": 1, "sku": markup, "quantity": 1}],
-                     shipments=[{"id": 7, "shipping_provider": markup, "tracking_number": markup,
-                                 "items": [{"order_product_id": 1, "quantity": 1}]}])
+    view = OrderView(
+        order=answers.order({"id": 100, "status_id": 11, "status": markup}, "GET", "/v2/orders"),
+        products=[answers.order_product({"id": 1, "sku": markup, "quantity": 1}, "GET", "/p")],
+        shipments=[answers.shipment({"id": 7, "order_id": 100, "shipping_provider": markup,
+                                     "tracking_number": markup,
+                                     "items": [{"order_product_id": 1, "quantity": 1}]},
+                                    "GET", "/s")])
     rejected = stored_request(state=RequestState.REJECTED, decided_by="U0APPROVER",
                               reject_reason=markup)
     for shown in [shipment_reply(shipment), order_status_text(view, None),
