@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import text
 
 from bot.app import build_app
 from bot.config import ConfigError, Settings
@@ -22,6 +21,7 @@ from bot.server import HTTPServer, wsgi_app
 from bot.services import Services, build_services
 from bot.worker import OutboxWorker
 from commands.bigcommerce import BigCommerceClient
+from commands.database import write_problem
 from commands.webhooks import accept_webhook
 
 log = logging.getLogger(__name__)
@@ -65,13 +65,14 @@ class Bot:
         self.services.close()
 
     def health(self) -> tuple[bool, dict[str, Any]]:
-        database = _database_ok(self.services)
+        database = write_problem(self.services.repo.engine)
         connected = _connected(self.slack_connected)
         last = self.services.bigcommerce.last_call
         # A failing BigCommerce call is reported, not fatal: restarting the bot would not fix it.
         report = {
-            "ok": database and self.worker.alive and connected,
-            "database": "ok" if database else "unreachable",
+            "ok": database is None and self.worker.alive and connected,
+            # Whether it takes a write: requests can't be stored while it doesn't.
+            "database": database or "ok",
             "worker": "running" if self.worker.alive else "stopped",
             "scheduler": "running" if self.scheduler.running else "stopped",
             "slack": {"mode": self.mode, "connected": connected,
@@ -111,11 +112,3 @@ def _connected(probe: Callable[[], bool]) -> bool:
     except Exception:
         return False
 
-
-def _database_ok(services: Services) -> bool:
-    try:
-        with services.repo.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False

@@ -9,9 +9,12 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import ids
+from bot.listeners.budget import DATABASE_BUDGET
 from bot.services import Services
 from bot.views import form_from_view, metadata
+from commands.database import DatabaseUnavailable, within
 from commands.handlers import Invalid, submit_request
+from commands.models import FormField
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +27,19 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                 "items": "You're not on the list of people who may record paid orders."})
             return
         # Validation has to finish inside the acknowledgement: that is the only way Slack
-        # shows errors on the form. The catalog lookup runs under its own time budget.
-        result = submit_request(
-            form_from_view(view), requester_id=user,
-            origin_channel=metadata(view).get("channel"), repo=services.repo,
-            lookup=services.catalog.lookup, currency=services.store_info.currency,
-        )
+        # shows errors on the form. The catalog lookup runs under its own time budget, and
+        # the database work is stored in time or not at all.
+        try:
+            with within(DATABASE_BUDGET):
+                result = submit_request(
+                    form_from_view(view), requester_id=user,
+                    origin_channel=metadata(view).get("channel"), repo=services.repo,
+                    lookup=services.catalog.lookup, currency=services.store_info.currency,
+                )
+        except DatabaseUnavailable as exc:
+            log.warning("a request by %s was not stored: the database is %s", user, exc.reason)
+            ack(response_action="errors", errors={FormField.ITEMS: str(exc)})
+            return
         if isinstance(result, Invalid):
             ack(response_action="errors", errors=result.errors)
             return
