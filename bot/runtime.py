@@ -43,7 +43,8 @@ class Bot:
         self.slack_connected: Callable[[], bool] = lambda: True
         self.mode = "http" if http else "socket"
         self.server = HTTPServer(
-            wsgi_app(self.app if http else None, health=self.health, webhook=self.webhook),
+            wsgi_app(self.app if http else None, signing_secret=_secret(settings),
+                     health=self.health, webhook=self.webhook),
             host=host, port=port)
 
     @property
@@ -104,6 +105,11 @@ def _identify(services: Services) -> dict[str, Any]:
         raise ConfigError(f"Slack could not be reached at {services.settings.slack_api_url} "
                           f"({exc}).") from None
     return dict(answer.data) if isinstance(answer.data, dict) else {}
+
+
+def _secret(settings: Settings) -> str | None:
+    secret = settings.slack_signing_secret
+    return secret.get_secret_value() if secret else None
 
 
 def _connected(probe: Callable[[], bool]) -> bool:
