@@ -21,10 +21,13 @@ from bot.server import HTTPServer, wsgi_app
 from bot.services import Services, build_services
 from bot.worker import OutboxWorker
 from commands.bigcommerce import BigCommerceClient
-from commands.database import write_problem
+from commands.database import DatabaseUnavailable, within, write_problem
 from commands.webhooks import accept_webhook
 
 log = logging.getLogger(__name__)
+
+# BigCommerce wants an answer at once and counts a slow one as a failure.
+WEBHOOK_DATABASE_BUDGET = 2.0
 
 
 class Bot:
@@ -89,8 +92,15 @@ class Bot:
         given = headers.get("x-paidorder-secret", "").encode()
         if not expected or not hmac.compare_digest(given, expected):
             return 401, {"error": "unauthorized"}
-        # Answer fast: only record the delivery here; the worker re-reads the order.
-        if accept_webhook(self.services.repo, body):
+        # Answer fast: only record the delivery here; the worker re-reads the order. A delivery
+        # the database can't take now is refused, and BigCommerce sends it again later.
+        try:
+            with within(WEBHOOK_DATABASE_BUDGET):
+                accepted = accept_webhook(self.services.repo, body)
+        except DatabaseUnavailable as exc:
+            log.warning("refused a webhook delivery: the database is %s", exc.reason)
+            return 503, {"error": "try again later"}
+        if accepted:
             self.worker.wake()
         return 202, {}
 

@@ -4,6 +4,7 @@ submission goes through once the database is back."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -20,8 +21,17 @@ from bot import ids
 from bot.runtime import Bot
 from commands.database import BUSY, DOWN
 from commands.schema import requests as requests_table
+from commands.schema import webhook_events
 from sandbox.slack import SlackStandIn
-from tests.conftest import APPROVALS, APPROVER, GOOD_FORM, REQUESTER, open_form, submit_request
+from tests.conftest import (
+    APPROVALS,
+    APPROVER,
+    GOOD_FORM,
+    REQUESTER,
+    WEBHOOK_SECRET,
+    open_form,
+    submit_request,
+)
 from tests.reliability.conftest import player_for, settle
 
 # Holds SQLite's write lock from another process, as a backup job or a second tool would.
@@ -120,6 +130,27 @@ def test_a_reject_reason_is_refused_inline_while_the_database_is_locked(
     answer = player.submit(APPROVER, modal, reason)
     assert answer.status_code == 200 and not answer.content, answer.text
     assert bot.services.repo.get(card["ref"]).state == "rejected"  # type: ignore[union-attr]
+
+
+def test_a_webhook_delivery_is_refused_while_the_database_is_locked_and_taken_later(
+        start_bot: Callable[..., Bot], database_url: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    bot = start_bot(database_url=database_url)
+    delivery = json.dumps({"scope": "store/order/statusUpdated", "store_id": "1",
+                           "data": {"type": "order", "id": 250}, "hash": "a1b2c3"})
+
+    def deliver() -> int:
+        return requests.post(bot.url + "/bigcommerce/webhooks", data=delivery, timeout=10,
+                             headers={"X-Paidorder-Secret": WEBHOOK_SECRET}).status_code
+
+    with write_locked(database_url):
+        assert deliver() == 503  # BigCommerce sends it again later
+    assert "Traceback" not in caplog.text
+    with bot.services.repo.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(webhook_events)).scalar_one() == 0
+    assert deliver() == 202
+    with bot.services.repo.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(webhook_events)).scalar_one() == 1
 
 
 def test_a_full_sqlite_file_refuses_inline_and_fails_health(
