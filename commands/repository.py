@@ -127,14 +127,16 @@ class Repository:
         ref = new_ref()
         try:
             with self.transaction() as conn:
-                conn.execute(insert(requests).values(
+                # RETURNING, not a read after the commit: a read that failed then would report
+                # a stored request as not stored.
+                row = conn.execute(insert(requests).values(
                     ref=ref, state=RequestState.PENDING, requester_id=requester_id,
                     origin_channel=origin_channel, payment_method=request.payment_method,
                     transaction_key=transaction_key(request.transaction_id),
                     amount_paid=request.amount_paid, catalog_total=request.catalog_total,
                     currency=currency, body=request.model_dump(mode="json"),
                     created_at=now, updated_at=now,
-                ))
+                ).returning(*requests.c)).mappings().one()
                 self.audit(conn, ref, requester_id, "submitted", {
                     "payment_method": request.payment_method,
                     "transaction_id": request.transaction_id,
@@ -146,9 +148,7 @@ class Repository:
             if "uq_requests_payment" in str(exc.orig) or "transaction_key" in str(exc.orig):
                 raise PaymentAlreadyBooked(request.transaction_id) from exc
             raise
-        found = self.get(ref)
-        assert found is not None
-        return found
+        return _stored(row)
 
     def get(self, ref: str) -> StoredRequest | None:
         with self.engine.connect() as conn:
