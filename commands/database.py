@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 BUSY = "The bot is busy — submit again in a moment."
@@ -33,8 +33,8 @@ _deadline: ContextVar[float | None] = ContextVar("database_deadline", default=No
 
 
 class DatabaseUnavailable(Exception):
-    """The work was not stored; `reason` is "busy", "full" or "unreachable", and `str()` says
-    so in plain words for the person who was waiting."""
+    """The work was not stored; `reason` is "busy", "full", "read-only" or "unreachable", and
+    `str()` says so in plain words for the person who was waiting."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(BUSY if reason == "busy" else DOWN)
@@ -47,7 +47,9 @@ def within(seconds: float) -> Iterator[None]:
     token = _deadline.set(time.monotonic() + seconds)
     try:
         yield
-    except (OperationalError, PoolTimeout) as exc:
+    # Failures of the database itself, not of the statement: PostgreSQL's read-only refusal is
+    # an InternalError, everything else (locks, timeouts, a full disk, no server) Operational.
+    except (OperationalError, InternalError, PoolTimeout) as exc:
         raise DatabaseUnavailable(_reason(exc)) from exc
     finally:
         _deadline.reset(token)
@@ -75,6 +77,8 @@ def _reason(exc: Exception) -> str:
         return "busy"
     if "database or disk is full" in text:
         return "full"
+    if "read-only transaction" in text or "during recovery" in text:
+        return "read-only"  # a PostgreSQL standby, e.g. during a failover
     return "unreachable"
 
 
@@ -153,9 +157,11 @@ def write_problem(engine: Engine, *, seconds: float = 0.5) -> str | None:
                 conn.exec_driver_sql("CREATE TABLE paidorder_write_probe (filler BLOB)")
                 conn.exec_driver_sql(
                     "INSERT INTO paidorder_write_probe VALUES (zeroblob(65536))")
+                read_only = False
             else:
-                conn.exec_driver_sql("SELECT 1")
+                # On by default on a standby (a failover in progress) or a read-only database.
+                read_only = conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
             transaction.rollback()
-        return None
+        return "read-only" if read_only else None
     except DatabaseUnavailable as exc:
         return exc.reason

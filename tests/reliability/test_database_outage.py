@@ -256,3 +256,34 @@ def test_postgresql_going_away_refuses_inline_and_fails_health(
     assert stored(bot) == 0 and cards(slack) == 0
     submit_request(player, slack)
     assert stored(bot) == 1
+
+
+def test_a_read_only_postgresql_refuses_inline_and_fails_health(
+        start_bot: Callable[..., Bot], slack: SlackStandIn, database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("a read-only server (a standby, a failover) is a PostgreSQL matter")
+    bot = start_bot(database_url=database_url)
+    player = player_for(bot, slack)
+    view = open_form(player, slack)
+    name = database_url.rsplit("/", 1)[1]
+    admin = create_engine(database_url.rsplit("/", 1)[0] + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+
+    def read_only(on: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = '
+                              f'{"on" if on else "off"}'))
+        bot.services.repo.engine.dispose()  # the setting applies to new sessions
+
+    read_only(True)
+    try:
+        refused_inline(player.submit(REQUESTER, view, GOOD_FORM), DOWN)
+        status, report = health(bot)
+        assert status == 503 and report["database"] == "read-only", report
+    finally:
+        read_only(False)
+        admin.dispose()
+
+    assert health(bot)[0] == 200
+    submit_request(player, slack)
+    assert stored(bot) == 1
