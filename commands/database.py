@@ -55,6 +55,12 @@ def within(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+def time_left() -> float | None:
+    """Seconds left in the current `within` block; None outside one."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
 def check_in_time() -> None:
     """Raise before a commit that would land after the caller has stopped waiting for it."""
     deadline = _deadline.get()
@@ -63,10 +69,8 @@ def check_in_time() -> None:
 
 
 def _remaining_ms() -> int | None:
-    deadline = _deadline.get()
-    if deadline is None:
-        return None
-    return max(1, int((deadline - time.monotonic()) * 1000))
+    left = time_left()
+    return None if left is None else max(1, int(left * 1000))
 
 
 def _reason(exc: Exception) -> str:

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.listeners.budget import DATABASE_BUDGET
+from bot.listeners.budget import ACK_BUDGET
 from bot.services import Services
 from bot.views import metadata, reject_modal
 from commands.database import DatabaseUnavailable, within
@@ -61,7 +61,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
         reason = (view["state"]["values"].get(ids.REASON_BLOCK, {}).get(ids.VALUE, {})
                   .get("value") or "")
         try:
-            with within(DATABASE_BUDGET):
+            with within(ACK_BUDGET):
                 result = reject_request(ref, user_id=user, reason=reason, repo=services.repo,
                                         approvers=services.approvers)
         except DatabaseUnavailable as exc:

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -22,6 +23,7 @@ from bot.runtime import Bot
 from commands.database import BUSY, DOWN
 from commands.schema import requests as requests_table
 from commands.schema import webhook_events
+from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn
 from tests.conftest import (
     APPROVALS,
@@ -107,6 +109,35 @@ def test_a_write_locked_database_refuses_inline_and_keeps_nothing(
     assert health(bot)[0] == 200
     submit_request(player, slack)  # the same transaction id: it was never booked
     assert stored(bot) == 1 and cards(slack) == 1
+
+
+def test_a_lock_released_late_still_leaves_time_to_answer_inside_the_ack(
+        start_bot: Callable[..., Bot], slack: SlackStandIn, store: SandboxServer,
+        database_url: str) -> None:
+    # The lock goes away just before the budget is spent, and the catalog is slow: the catalog
+    # gets only what the wait on the database left, not its own 2 s on top.
+    bot = start_bot(database_url=database_url)
+    player = player_for(bot, slack)
+    view = open_form(player, slack)
+    store.inject("GET", r"/stores/[^/]+/v3/catalog/variants", "delay_after", delay=1.5, times=5)
+    locked = threading.Event()
+
+    def hold_briefly() -> None:
+        with write_locked(database_url):
+            locked.set()
+            time.sleep(2.2)
+
+    holder = threading.Thread(target=hold_briefly)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        answer = player.submit(REQUESTER, view, GOOD_FORM)
+    finally:
+        holder.join()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["response_action"] == "errors"
+    settle(bot.services.repo)
+    assert stored(bot) == 0 and cards(slack) == 0
 
 
 def test_a_reject_reason_is_refused_inline_while_the_database_is_locked(
