@@ -4,6 +4,7 @@ traceback or an ERROR in the log — and the bot goes on answering."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from collections.abc import Iterable, Iterator
@@ -96,9 +97,13 @@ def test_garbage_gets_a_4xx_and_no_traceback(bot: Bot, caplog: pytest.LogCapture
     still_answers(bot)
 
 
-def test_a_webhook_nested_too_deep_is_ignored_without_a_traceback(
-        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
-    body = "[" * 50_000  # deep enough to break the parser, small enough for the cap
+@pytest.mark.parametrize("body", [
+    "[" * 50_000,  # deep enough to break the parser, small enough for the cap
+    json.dumps({"scope": "store/order/statusUpdated", "hash": "h1",
+                "data": {"type": "order", "id": 2**63}}),  # too large for the database
+], ids=["nested too deep", "order id 2**63"])
+def test_an_odd_webhook_with_the_secret_is_ignored_without_a_traceback(
+        bot: Bot, caplog: pytest.LogCaptureFixture, body: str) -> None:
     answer = requests.post(bot.url + WEBHOOKS, data=body, timeout=10,
                            headers={**JSON, "X-Paidorder-Secret": WEBHOOK_SECRET})
     assert answer.status_code < 500, answer.text
