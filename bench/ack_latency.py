@@ -81,7 +81,7 @@ def baseline_server(slack_api_url: str):
         with contextlib.suppress(Exception):
             client.views_open(trigger_id=body["trigger_id"], view=VIEW)
 
-    server = HTTPServer(wsgi_app(app, health=lambda: (True, {}),
+    server = HTTPServer(wsgi_app(app, signing_secret=SIGNING_SECRET, health=lambda: (True, {}),
                                  webhook=lambda h, b: (404, {})), host="127.0.0.1", port=0)
     return server.start()
 

@@ -3,10 +3,15 @@
 Bolt's own `App.start()` is a single-threaded development server that drops connections in
 bursts; waitress is a multi-threaded production WSGI server that also runs in-process, which the
 demo and the end-to-end tests rely on.
+
+Anyone on the internet can reach these endpoints, so a request is judged on its size and its
+credentials before its body is parsed: an oversized body gets 413 unread, and garbage gets a 4xx,
+never a 500 with a traceback.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -15,6 +20,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -26,9 +32,21 @@ Webhook = Callable[[dict[str, str], bytes], tuple[int, dict[str, Any]]]
 
 SERVER_THREADS = 32
 
+# Request body caps. Slack refuses to open a view over 250 KB (views.open `view_too_large`); a
+# view submission is that view plus what was typed, form-encoded, and ours measure 5-50 KB
+# (every field full of multi-byte text), so 512 KiB is ample for every Slack payload.
+# BigCommerce webhook deliveries are a small JSON envelope of ids (a few hundred bytes).
+SLACK_BODY_LIMIT = 512 * 1024
+WEBHOOK_BODY_LIMIT = 64 * 1024
+# waitress keeps a body in memory up to this size and spools the rest to a temporary file, so
+# many large bodies in flight at once cost disk, not memory.
+IN_MEMORY_BODY = 64 * 1024
 
-def wsgi_app(slack: App | None, *, health: Health, webhook: Webhook) -> WSGIApp:
+
+def wsgi_app(slack: App | None, *, signing_secret: str | None, health: Health,
+             webhook: Webhook) -> WSGIApp:
     slack_handler = SlackRequestHandler(slack) if slack is not None else None
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]
                     ) -> Iterable[bytes]:
@@ -38,13 +56,53 @@ def wsgi_app(slack: App | None, *, health: Health, webhook: Webhook) -> WSGIApp:
             ready, report = health()
             return _json(start_response, 200 if ready else 503, report)
         if path == "/bigcommerce/webhooks" and method == "POST":
-            status, answer = webhook(_headers(environ), _body(environ))
+            body = _body(environ, WEBHOOK_BODY_LIMIT)
+            if body is None:
+                return _json(start_response, 413, {"error": "request body too large"})
+            status, answer = webhook(_headers(environ), body)
             return _json(start_response, status, answer)
         if path == "/slack/events" and method == "POST" and slack_handler is not None:
-            return slack_handler(environ, start_response)
+            body = _body(environ, SLACK_BODY_LIMIT)
+            if body is None:
+                return _json(start_response, 413, {"error": "request body too large"})
+            return _slack_events(slack_handler, verifier, environ, body, start_response)
         return _json(start_response, 404, {"error": "not found"})
 
     return application
+
+
+def _slack_events(bolt: SlackRequestHandler, verifier: SignatureVerifier | None,
+                  environ: dict[str, Any], body: bytes, start_response: Callable[..., Any]
+                  ) -> Iterable[bytes]:
+    # Bolt parses a body before it checks the signature (in BoltRequest's constructor), so an
+    # unsigned body of garbage would reach its parsers and end in a 500. Only requests signed
+    # with our secret get that far; Bolt checks the signature again.
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _json(start_response, 400, {"error": "invalid request"})
+    if verifier is not None and not _signed_by_slack(verifier, text, environ):
+        return _json(start_response, 401, {"error": "invalid request"})
+    signed = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+    try:
+        return bolt(signed, start_response)
+    except Exception as exc:
+        # Listener errors never get here (Bolt hands them to the app's error handler): this is
+        # a signed body Bolt cannot read, such as a JSON array or nesting too deep to parse.
+        log.warning("refused a signed Slack request that is not a Slack payload (%s)",
+                    type(exc).__name__)
+        return _json(start_response, 400, {"error": "invalid request"})
+
+
+def _signed_by_slack(verifier: SignatureVerifier, body: str, environ: dict[str, Any]) -> bool:
+    timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""))
+    signature = str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))
+    # The verifier raises on a timestamp that is not a number and on a non-ASCII signature;
+    # neither is anything Slack sends.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+            and signature.isascii()):
+        return False
+    return verifier.is_valid(body, timestamp, signature)
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -52,15 +110,23 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
             if key.startswith("HTTP_")}
 
 
-def _body(environ: dict[str, Any]) -> bytes:
+def _body(environ: dict[str, Any], limit: int) -> bytes | None:
+    """The request body, or None when it is over `limit` bytes (it is then never read).
+
+    waitress has already counted a chunked body and set its CONTENT_LENGTH, and refused any
+    body over the largest limit itself, so no request can make this read more than `limit`.
+    """
     length = int(environ.get("CONTENT_LENGTH") or 0)
-    return environ["wsgi.input"].read(min(length, 1_000_000)) if length > 0 else b""
+    if length > limit:
+        return None
+    return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
 def _json(start_response: Callable[..., Any], status: int, body: dict[str, Any]
           ) -> list[bytes]:
     data = json.dumps(body).encode()
-    reason = {200: "OK", 202: "Accepted", 401: "Unauthorized", 404: "Not Found",
+    reason = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized",
+              404: "Not Found", 413: "Content Too Large",
               503: "Service Unavailable"}.get(status, "Status")
     start_response(f"{status} {reason}", [("Content-Type", "application/json"),
                                           ("Content-Length", str(len(data)))])
@@ -74,7 +140,11 @@ class HTTPServer:
                  threads: int = SERVER_THREADS) -> None:
         self._server = create_server(application, host=host, port=port, threads=threads,
                                      backlog=1024, connection_limit=1000, ident="paidorder",
-                                     clear_untrusted_proxy_headers=True)
+                                     clear_untrusted_proxy_headers=True,
+                                     # waitress refuses a body of this size or more with a
+                                     # 413, a declared one before reading any of it.
+                                     max_request_body_size=SLACK_BODY_LIMIT + 1,
+                                     inbuf_overflow=IN_MEMORY_BODY)
         self._thread: threading.Thread | None = None
 
     @property

@@ -42,14 +42,19 @@ class Catalog:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="catalog")
 
-    def lookup(self, skus: list[str]) -> Mapping[str, CatalogEntry]:
-        """Entries for the SKUs that exist; raises CatalogUnavailable with a plain message."""
+    def lookup(self, skus: list[str], *, budget: float | None = None
+               ) -> Mapping[str, CatalogEntry]:
+        """Entries for the SKUs that exist; raises CatalogUnavailable with a plain message.
+
+        `budget` can shorten the wait (never lengthen it) when the caller has less time left.
+        """
         found, missing = self._cached(skus)
         if not missing:
             return found
+        wait = self._budget if budget is None else max(0.0, min(self._budget, budget))
         future: Future[dict[str, CatalogEntry]] = self._pool.submit(self._fetch, missing)
         try:
-            fetched = future.result(timeout=self._budget)
+            fetched = future.result(timeout=wait)
         except FutureTimeout:
             raise CatalogUnavailable(SLOW) from None
         except RateLimited:

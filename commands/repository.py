@@ -6,10 +6,7 @@ line and its follow-up work (outbox) in the same transaction.
 
 from __future__ import annotations
 
-import itertools
 import secrets
-import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +18,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     case,
-    create_engine,
-    event,
     exists,
     insert,
     select,
@@ -32,6 +27,8 @@ from sqlalchemy.exc import IntegrityError
 
 from commands import migrations
 from commands.bigcommerce_answers import Order
+from commands.database import check_in_time
+from commands.database import connect as connect  # where callers have always found it
 from commands.models import OrderRequest, RequestState
 from commands.schema import audit_log, outbox, requests
 from commands.transaction_key import transaction_key
@@ -90,47 +87,6 @@ class Outbox:
     BIGCOMMERCE = (CREATE_ORDER, REFRESH_ORDER)
 
 
-def connect(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and writer-first transactions."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _tune_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-def _tune_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin() below decide when a transaction starts.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
-        if engine.url.database not in (None, "", ":memory:"):
-            _use_wal(cursor)
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # IMMEDIATE takes the write lock up front, so two writers queue instead of one failing
-        # with "database is locked" when it upgrades a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _use_wal(cursor: Any) -> None:
-    # Turning a new file to WAL needs it to itself for a moment, and SQLite answers "locked"
-    # at once instead of waiting: replicas opening a fresh database together try again.
-    for attempt in itertools.count(1):
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt >= 200:
-                raise
-            time.sleep(0.025)
-
-
 class Repository:
     def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         self.engine = engine
@@ -148,6 +104,7 @@ class Repository:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+            check_in_time()
 
     # -- requests -------------------------------------------------------------------------
 
@@ -170,14 +127,16 @@ class Repository:
         ref = new_ref()
         try:
             with self.transaction() as conn:
-                conn.execute(insert(requests).values(
+                # RETURNING, not a read after the commit: a read that failed then would report
+                # a stored request as not stored.
+                row = conn.execute(insert(requests).values(
                     ref=ref, state=RequestState.PENDING, requester_id=requester_id,
                     origin_channel=origin_channel, payment_method=request.payment_method,
                     transaction_key=transaction_key(request.transaction_id),
                     amount_paid=request.amount_paid, catalog_total=request.catalog_total,
                     currency=currency, body=request.model_dump(mode="json"),
                     created_at=now, updated_at=now,
-                ))
+                ).returning(*requests.c)).mappings().one()
                 self.audit(conn, ref, requester_id, "submitted", {
                     "payment_method": request.payment_method,
                     "transaction_id": request.transaction_id,
@@ -189,9 +148,7 @@ class Repository:
             if "uq_requests_payment" in str(exc.orig) or "transaction_key" in str(exc.orig):
                 raise PaymentAlreadyBooked(request.transaction_id) from exc
             raise
-        found = self.get(ref)
-        assert found is not None
-        return found
+        return _stored(row)
 
     def get(self, ref: str) -> StoredRequest | None:
         with self.engine.connect() as conn:

@@ -47,7 +47,7 @@ def accept_webhook(repo: Repository, body: bytes) -> bool:
     """Record one delivery; True when it gave the worker an order to re-read."""
     try:
         envelope = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
         log.warning("ignored a webhook that is not JSON")
         return False
     if not isinstance(envelope, dict):

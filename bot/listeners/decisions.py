@@ -10,8 +10,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.listeners.budget import ACK_BUDGET
 from bot.services import Services
 from bot.views import metadata, reject_modal
+from commands.database import DatabaseUnavailable, within
 from commands.handlers import Invalid, Refused, approve_request, may_decide, reject_request
 
 log = logging.getLogger(__name__)
@@ -58,8 +60,14 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
         ref = str(metadata(view).get("ref", ""))
         reason = (view["state"]["values"].get(ids.REASON_BLOCK, {}).get(ids.VALUE, {})
                   .get("value") or "")
-        result = reject_request(ref, user_id=user, reason=reason, repo=services.repo,
-                                approvers=services.approvers)
+        try:
+            with within(ACK_BUDGET):
+                result = reject_request(ref, user_id=user, reason=reason, repo=services.repo,
+                                        approvers=services.approvers)
+        except DatabaseUnavailable as exc:
+            log.warning("a rejection of %s was not stored: the database is %s", ref, exc.reason)
+            ack(response_action="errors", errors={ids.REASON_BLOCK: str(exc)})
+            return
         if isinstance(result, Invalid):
             ack(response_action="errors", errors={ids.REASON_BLOCK: result.errors["reason"]})
         elif isinstance(result, Refused):

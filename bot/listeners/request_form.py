@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot import ids
+from bot.listeners.budget import ACK_BUDGET, STORE_RESERVE
 from bot.services import Services
 from bot.views import form_from_view, metadata
+from commands.database import DatabaseUnavailable, time_left, within
 from commands.handlers import Invalid, submit_request
+from commands.models import FormField
+from commands.validation import CatalogEntry
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +28,22 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                 "items": "You're not on the list of people who may record paid orders."})
             return
         # Validation has to finish inside the acknowledgement: that is the only way Slack
-        # shows errors on the form. The catalog lookup runs under its own time budget.
-        result = submit_request(
-            form_from_view(view), requester_id=user,
-            origin_channel=metadata(view).get("channel"), repo=services.repo,
-            lookup=services.catalog.lookup, currency=services.store_info.currency,
-        )
+        # shows errors on the form. The catalog lookup and the database share one budget: the
+        # request is stored in time or not at all.
+        def lookup(skus: list[str]) -> Mapping[str, CatalogEntry]:
+            return services.catalog.lookup(skus, budget=(time_left() or 0) - STORE_RESERVE)
+
+        try:
+            with within(ACK_BUDGET):
+                result = submit_request(
+                    form_from_view(view), requester_id=user,
+                    origin_channel=metadata(view).get("channel"), repo=services.repo,
+                    lookup=lookup, currency=services.store_info.currency,
+                )
+        except DatabaseUnavailable as exc:
+            log.warning("a request by %s was not stored: the database is %s", user, exc.reason)
+            ack(response_action="errors", errors={FormField.ITEMS: str(exc)})
+            return
         if isinstance(result, Invalid):
             ack(response_action="errors", errors=result.errors)
             return
