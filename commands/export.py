@@ -11,14 +11,13 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
-from commands.models import OrderRequest
 from commands.repository import Repository
 from commands.schema import audit_log, requests
 from commands.summary import day_bounds
@@ -100,7 +99,15 @@ def recorded_orders(repo: Repository, span: DateRange, tz: ZoneInfo) -> list[lis
     """One row per order recorded in `span`, oldest first, in COLUMNS order."""
     start, _ = day_bounds(span.first, tz)
     _, end = day_bounds(span.last, tz)
-    recorded = (select(audit_log.c.at, requests)
+    body = requests.c.body  # OrderRequest.model_dump(mode="json"); read in SQL, not parsed here
+    recorded = (select(audit_log.c.at, requests.c.ref, requests.c.order_id,
+                       body[("address", "first_name")].as_string(),
+                       body[("address", "last_name")].as_string(),
+                       body["customer_email"].as_string(), requests.c.payment_method,
+                       body["transaction_id"].as_string(), requests.c.amount_paid,
+                       func.coalesce(requests.c.order_currency, requests.c.currency),
+                       requests.c.order_total, requests.c.order_tax, requests.c.order_status,
+                       requests.c.requester_id, requests.c.decided_by)
                 .join(requests, and_(requests.c.ref == audit_log.c.ref,
                                      audit_log.c.action.in_(RECORDED)))
                 .where(audit_log.c.at >= start, audit_log.c.at < end)
@@ -115,27 +122,17 @@ def recorded_orders(repo: Repository, span: DateRange, tz: ZoneInfo) -> list[lis
         approvers: dict[str, list[str]] = defaultdict(list)
         for ref, actor in conn.execute(approved):
             approvers[ref].append(actor)
-        return [_row(row, tz, approvers[row["ref"]]) for row in conn.execute(recorded).mappings()]
+        return [_row(row, tz, approvers[row[1]]) for row in conn.execute(recorded)]
 
 
 def _row(row: Any, tz: ZoneInfo, approvers: list[str]) -> list[Any]:
-    request = OrderRequest.model_validate(row["body"])
-    address = request.address
-    at: datetime = row["at"]
+    (at, ref, order_id, first_name, last_name, email, method, transaction_id, paid, currency,
+     total, tax, status, requester, decided_by) = row
     return [
-        at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        row["ref"],
-        row["order_id"],
-        f"{address.first_name} {address.last_name} <{request.customer_email}>",
-        row["payment_method"],
-        request.transaction_id,
-        _money(row["amount_paid"]),
-        row["order_currency"] or row["currency"],
-        _money(row["order_total"]),
-        _money(row["order_tax"]),
-        row["order_status"] or "",
-        row["requester_id"],
-        " ".join(dict.fromkeys(approvers)) or (row["decided_by"] or ""),
+        at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), ref, order_id,
+        f"{first_name} {last_name} <{email}>", method, transaction_id, _money(paid), currency,
+        _money(total), _money(tax), status or "", requester,
+        " ".join(dict.fromkeys(approvers)) or (decided_by or ""),
     ]
 
 

@@ -192,7 +192,8 @@ class _Files(_Channels):
         alt = f" [{upload.alt_txt}]" if upload.alt_txt else ""
         where = shared["channel"]
         if where in self._dms:
-            where = f"DM with {self._dms[where]}"
+            user = self._dms[where]
+            where = f"DM with {self.users[user]} ({user})" if user in self.users else user
         else:
             where = f"#{self._channel_name(where)}"
         return [f"{where} · {self.bot_name} shared a file: {upload.title} "
