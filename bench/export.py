@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import sys
 import tempfile
 import time
@@ -46,17 +47,23 @@ def populate(repo, orders: int) -> None:
                         shipping_cost=Decimal("5.00"), payment_method="Bank transfer",
                         transaction_id="x", amount_paid=Decimal("56.98"),
                         status_id=11).model_dump(mode="json")
-    first = datetime.combine(LAST_DAY - timedelta(days=DAYS - 1), datetime.min.time(), TZ)
-    step = timedelta(days=DAYS) / orders
+    # Fewer orders at weekends, more bank transfers than checks: a chart worth looking at.
+    shuffle = random.Random(7)
+    days = [LAST_DAY - timedelta(days=n) for n in reversed(range(DAYS))]
+    weights = [0.4 if d.weekday() >= 5 else 1.0 + 0.1 * (n % 4) for n, d in enumerate(days)]
+    per_day = [int(orders * w / sum(weights)) for w in weights]
+    per_day[-1] += orders - sum(per_day)
+    moments = [datetime.combine(day, datetime.min.time(), TZ) + timedelta(days=1) * k / count
+               for day, count in zip(days, per_day, strict=True) for k in range(count)]
     rows, audit = [], []
-    for i in range(orders):
-        at = (first + step * i).astimezone(UTC)
-        method = PAYMENT_METHODS[(i * 7 + i // 500) % len(PAYMENT_METHODS)]
+    for i, local in enumerate(moments):
+        at = local.astimezone(UTC)
+        method = shuffle.choices(PAYMENT_METHODS, weights=(40, 25, 15, 10, 6, 4))[0]
         hostile = i % 20 == 0
         txn = f"=HYPERLINK(\"x\",\"{i}\")" if hostile else f"TXN-{i}"
         name = "@SUM(A1)" if hostile else "Jane"
         ref = f"PO-E{i:08d}"
-        total = Decimal("56.98") + Decimal(i % 40)
+        total = Decimal(shuffle.randrange(2000, 40000)) / 100
         rows.append({
             "ref": ref, "state": "ordered", "requester_id": "U0REQ", "origin_channel": "C0SALES",
             "payment_method": method, "transaction_key": txn.lower(),
