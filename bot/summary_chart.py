@@ -102,7 +102,9 @@ def _day_labels(days: list[date]) -> list[str]:
 
 
 def _short(method: str) -> str:
-    return method if len(method) <= 22 else method[:21] + "…"
+    # A pair of "$" would start matplotlib's math mode; names are shown as typed.
+    shown = method if len(method) <= 22 else method[:21] + "…"
+    return shown.replace("$", r"\$")
 
 
 def alt_text(chart: RecordedPerDay) -> str:
