@@ -39,7 +39,8 @@ def test_an_empty_fortnight_still_draws_and_says_so() -> None:
 
 def test_odd_payment_method_names_draw_and_the_alt_text_stays_in_slacks_limit() -> None:
     methods = {name: [Decimal("1.00")] * 14 for name in (
-        "Pay $5 now $", "$", r"Card $\oops^$", "Überweisung ✓", "x" * 300, "<!channel>", r"\frac{1}{2}")}
+        "Pay $5 now $", "$", r"Card $\oops^$", "Überweisung ✓", "x" * 300, "<!channel>",
+        r"\frac{1}{2}")}
     methods.update({f"Method {n} " + "y" * 150: [Decimal("-2.00")] * 14 for n in range(8)})
     chart = RecordedPerDay(DAYS, "USD", methods)
 
