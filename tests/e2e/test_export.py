@@ -222,3 +222,22 @@ def test_a_failing_upload_gets_a_plain_answer(chicago_bot: Bot, player: SlackReq
 
     assert answer == "I couldn't send you the file just now; please try again in a minute."
     assert slack.files == []
+
+
+def test_an_order_made_through_slack_is_exported_with_bigcommerces_figures(
+        chicago_bot: Bot, player: SlackRequests, slack: SlackStandIn) -> None:
+    from tests.tracking.story import place_order
+
+    card = place_order(chicago_bot, player, slack)
+
+    ask(player, slack, APPROVER, "export")
+
+    [row] = rows_of(exported(slack, APPROVER))
+    order = chicago_bot.services.bigcommerce.get_order(card["order_id"])
+    assert row["request reference"] == card["ref"] and row["order id"] == str(order.id)
+    assert order.total_inc_tax is not None and order.total_tax is not None
+    assert row["order total"] == f"{order.total_inc_tax:.2f}" == "56.98"
+    assert row["tax"] == f"{order.total_tax:.2f}"
+    assert row["status"] == order.status
+    assert row["transaction id"] == "BT-1" and row["amount paid"] == "56.98"
+    assert row["approvers"] == APPROVER and row["requester"] == REQUESTER
