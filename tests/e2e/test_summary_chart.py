@@ -97,6 +97,9 @@ def test_a_chart_that_cannot_be_posted_leaves_the_text_and_is_listed_the_next_da
 
     [posted] = summaries(slack)
     assert f"Paid orders · {yesterday:%a %d %b}" in posted
+    today = datetime.now(CHICAGO).date()
+    wait_until(lambda: daily_summary(chicago_bot.services.repo, today, CHICAGO).problems,
+               "the chart failure to be recorded")
     assert slack.files == []
 
     text = run_summary(player, slack)
