@@ -22,6 +22,7 @@ from sandbox.slack.replies import _Fault, _Reply, _SlackError
 
 # Slack's documented cap for one file (slack_sdk's MAX_V2_FILE_SIZE).
 MAX_FILE_BYTES = 1024 * 1024 * 1024
+ALT_TXT_LIMIT = 1000  # files.getUploadURLExternal's alt_txt_too_large
 
 
 @dataclass
@@ -102,8 +103,12 @@ class _Files(_Channels):
         length = str(args.get("length") or "")
         if not filename or not length.isdigit():
             raise _SlackError("invalid_arguments")
+        if int(length) == 0:
+            raise _SlackError("missing_argument")  # Slack's answer to an empty file
         if int(length) > MAX_FILE_BYTES:
             raise _SlackError("file_too_large")
+        if len(str(args.get("alt_txt") or "")) > ALT_TXT_LIMIT:
+            raise _SlackError("alt_txt_too_large")
         file_id = f"F{next(self._ids):08d}"
         url = f"{self.base_url}/upload/{file_id}"
         self._uploads[file_id] = UploadedFile(file_id, filename, int(length),

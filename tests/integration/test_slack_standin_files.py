@@ -99,3 +99,11 @@ def test_a_failing_step_answers_like_slack(standin: SlackStandIn, client: WebCli
     with pytest.raises(SlackApiError):
         client.files_upload_v2(channel=SUMMARY, content=b"x", filename="x.png")
     assert standin.files == []
+
+
+def test_empty_files_and_long_alt_text_are_refused(client: WebClient) -> None:
+    for upload, error in (({"content": b""}, "missing_argument"),
+                          ({"content": b"x", "alt_txt": "a" * 1001}, "alt_txt_too_large")):
+        with pytest.raises(SlackApiError) as refused:
+            client.files_upload_v2(channel=SUMMARY, filename="x.png", **upload)
+        assert refused.value.response["error"] == error
