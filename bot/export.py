@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services import Services
+from bot.text import escape
 from commands.export import ExportRefused, export_orders, parse_range
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def export(services: Services, command: dict[str, Any], rest: str) -> str:
     try:
         span = parse_range(rest, today=datetime.now(tz).date())
     except ExportRefused as exc:
-        return str(exc)
+        return exc.shown(escape)
     report = export_orders(services.repo, span, tz)
     if not report.orders:
         return f"No orders were recorded {span.describe()}, so there is nothing to export."

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -34,7 +35,19 @@ USAGE = "Use `/paidorder export [FROM [TO]]` with dates like 2026-03-01."
 
 
 class ExportRefused(Exception):
-    """The range cannot be exported; the message is the sentence for the user."""
+    """The range cannot be exported; the message is the sentence for the user.
+
+    What the user typed is kept apart (`{typed}` in the sentence), so the Slack side can escape
+    it before showing it.
+    """
+
+    def __init__(self, sentence: str, typed: str = "") -> None:
+        super().__init__(sentence.format(typed=typed))
+        self.sentence = sentence
+        self.typed = typed
+
+    def shown(self, escape: Callable[[str], str]) -> str:
+        return self.sentence.format(typed=escape(self.typed))
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,8 @@ def _date(word: str) -> date:
             raise ValueError(word)
         return date.fromisoformat(word)
     except ValueError:
-        raise ExportRefused(f"“{word[:20]}” is not a date like 2026-03-01. {USAGE}") from None
+        raise ExportRefused("“{typed}” is not a date like 2026-03-01. " + USAGE,
+                            typed=word[:20]) from None
 
 
 def export_orders(repo: Repository, span: DateRange, tz: ZoneInfo) -> Export:

@@ -203,6 +203,7 @@ def test_someone_who_is_not_an_approver_is_refused_and_nothing_is_uploaded(
     ("export 2026-03-10 2026-03-01", "2026-03-10 is after 2026-03-01; put the earlier date"),
     ("export 2025-01-01 2026-01-02", "That is 367 days; export at most 366 at a time."),
     ("export 2026-01-01 2026-01-02 2026-01-03", "Give at most two dates."),
+    ("export <!channel>", "“&lt;!channel&gt;” is not a date like 2026-03-01."),
 ])
 def test_bad_dates_get_a_plain_answer(chicago_bot: Bot, player: SlackRequests,
                                       slack: SlackStandIn, text: str, answer: str) -> None:
