@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from datetime import date
 from decimal import Decimal
+
+from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
 from commands.recorded_per_day import RecordedPerDay, recorded_per_day
@@ -23,7 +26,8 @@ WIDTH_IN, HEIGHT_IN, DPI = 12, 6, 100  # 1200 × 600 px
 # Colour-blind-safe (Okabe–Ito), one per payment method in the order the legend lists them.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000")
-ALT_TEXT_LIMIT = 1000  # Slack's documented maximum for alt_txt
+ALT_TEXT_LIMIT = 1000  # files.getUploadURLExternal answers alt_txt_too_large beyond this
+_DRAWING = threading.Lock()
 
 
 def post_summary_chart(services: Services, day: date) -> None:
@@ -42,12 +46,20 @@ def post_summary_chart(services: Services, day: date) -> None:
 
 
 def _reason(exc: Exception) -> str:
-    error = getattr(getattr(exc, "response", None), "get", lambda _: None)("error")
-    return f"{type(exc).__name__}: {error or str(exc)[:120]}"
+    if isinstance(exc, SlackApiError):
+        return f"Slack answered {exc.response.get('error')}"
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
 
 
 def draw_chart(chart: RecordedPerDay) -> bytes:
     """The chart as PNG bytes."""
+    # Matplotlib does not promise thread safety (fonts and caches are shared); two summaries
+    # asked for at once draw one after the other.
+    with _DRAWING:
+        return _draw(chart)
+
+
+def _draw(chart: RecordedPerDay) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator

@@ -104,7 +104,8 @@ def test_a_chart_that_cannot_be_posted_leaves_the_text_and_is_listed_the_next_da
 
     text = run_summary(player, slack)
 
-    assert f"Summary chart: the chart for {yesterday:%a %d %b} could not be posted" in text
+    assert f"Summary chart: the chart for {yesterday:%a %d %b} could not be posted (" in text
+    assert ("Slack answered internal_error" if failing != "upload" else "HTTP Error 500") in text
     assert chart(slack).content is not None  # today's chart made it
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -46,3 +47,13 @@ def test_odd_payment_method_names_draw_and_the_alt_text_stays_in_slacks_limit() 
 
     assert size(draw_chart(chart)) == (1200, 600)
     assert len(alt_text(chart)) <= ALT_TEXT_LIMIT
+
+
+def test_charts_drawn_at_the_same_time_are_each_whole() -> None:
+    chart = RecordedPerDay(DAYS, "USD", {"Cash": [Decimal(n) for n in range(14)]})
+    alone = draw_chart(chart)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda _: draw_chart(chart), range(4)))
+
+    assert together == [alone] * 4
