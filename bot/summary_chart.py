@@ -1,9 +1,8 @@
 """The summary's chart: amount recorded per day for the last 14 days, stacked by payment method,
 drawn as a PNG and posted beside the text summary with `files_upload_v2`.
 
-Drawn with matplotlib's object API on the Agg canvas: no display, no pyplot global state, so
-the scheduler and the after-ack pool can draw at the same time. Sized for Slack's preview
-(1200×600 px) with large type.
+Drawn with matplotlib's object API on the Agg canvas: no display and no pyplot global state.
+Sized for Slack's preview (1200×600 px) with large type.
 """
 
 from __future__ import annotations
