@@ -21,6 +21,8 @@ ENV DATABASE_URL=sqlite:////data/paidorder.db \
     PORT=3000
 VOLUME /data
 EXPOSE 3000
+# matplotlib (the summary's chart) keeps its font cache here, as /app is not writable.
+ENV MPLCONFIGDIR=/tmp/matplotlib
 
 # slim has no curl; python's urllib raises (exit 1) on a 503 from /healthz.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

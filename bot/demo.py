@@ -145,6 +145,19 @@ class Demo:
         player.command(AVERY, SALES, "summary")
         slack.wait_for("chat.postMessage", where=lambda c: "so far today" in json.dumps(
             c.args.get("blocks")))
+        self.save_chart(slack)
+        self.say("12. Avery exports this month's orders: /paidorder export")
+        player.command(AVERY, SALES, "export")
+        self.say("   " + self.reply(slack, "CSV file"))
+
+    def save_chart(self, slack: SlackStandIn) -> None:
+        """Keep the summary's chart where the user can open it after the demo."""
+        chart = _wait(lambda: next((f for f in slack.uploaded_to(APPROVALS)
+                                    if f.filename.endswith(".png")), None), 15,
+                      "the summary's chart was never posted")
+        path = Path(tempfile.gettempdir()) / "paidorder-demo-summary-chart.png"
+        path.write_bytes(chart.content or b"")
+        self.say(f"   the summary came with its chart; saved to {path}")
 
     def reply(self, slack: SlackStandIn, words: str) -> str:
         """The latest ephemeral answer containing `words`."""

@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.services import Services
+from bot.summary_chart import post_summary_chart
 from bot.summary_view import summary_message
 from commands.summary import claim_day, daily_summary, mark_summary_posted
 from commands.tracking import poll_changes
@@ -32,6 +33,10 @@ def post_summary(services: Services, day: date, *, title: str) -> str:
     text, blocks = summary_message(summary, title=title)
     answer = services.slack.chat_postMessage(channel=services.settings.summary_channel,
                                              text=text, blocks=blocks)
+    # After the text, on the after-ack pool: drawing and uploading take a second or more, and
+    # the caller must be able to mark the day posted at once (a claim left unmarked is taken
+    # over and posted again). A chart that fails is recorded for the next summary.
+    services.later(lambda: post_summary_chart(services, day))
     return str(answer["ts"])
 
 

@@ -60,6 +60,7 @@ class Order:
     currency_code: str
     items_total: int
     items_shipped: int
+    total_tax: Decimal | None = None  # for the export; read like total_inc_tax
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,7 @@ def order(raw: Any, method: str, path: str) -> Order:
         status=answer.text("status", limit=64), total_inc_tax=answer.money("total_inc_tax", None),
         currency_code=currency, items_total=answer.integer("items_total", 0),
         items_shipped=answer.integer("items_shipped", 0),
+        total_tax=answer.money("total_tax", None),
     )
 
 

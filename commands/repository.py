@@ -201,6 +201,7 @@ class Repository:
                 conn, ref, RequestState.APPROVED, RequestState.ORDERED,
                 order_id=order.id, order_status_id=order.status_id, order_status=order.status,
                 order_total=order.total_inc_tax, order_currency=order.currency_code,
+                order_tax=order.total_tax,
                 problem=None,
             )
             if won:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 
 from commands.claims import insert_if_absent
 from commands.models import (
@@ -23,7 +23,7 @@ from commands.models import (
     RequestState,
 )
 from commands.repository import Repository
-from commands.schema import audit_log, outbox, requests, summary_runs
+from commands.schema import audit_log, outbox, report_failures, requests, summary_runs
 
 STUCK_ATTEMPTS = 5
 
@@ -119,7 +119,22 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
                  .order_by(outbox.c.id))
         summary.problems += [Problem(ref, f"{kind.replace('_', ' ')} keeps failing: {error}")
                              for ref, kind, error in conn.execute(stuck)]
+        undelivered = (select(report_failures.c.report, report_failures.c.day,
+                              report_failures.c.error)
+                       .where(report_failures.c.at >= start, report_failures.c.at < end)
+                       .order_by(report_failures.c.id))
+        summary.problems += [Problem(f"Summary {report}", f"the {report} for {failed_day:%a %d %b} "
+                                     f"could not be posted ({error})")
+                             for report, failed_day, error in conn.execute(undelivered)]
     return summary
+
+
+def record_report_failure(repo: Repository, report: str, day: date, error: str) -> None:
+    """Remember a report that could not be delivered; the summary of the day it failed on (the
+    next day's, for a scheduled summary) lists it under "needs a person"."""
+    with repo.transaction() as conn:
+        conn.execute(insert(report_failures).values(at=repo.clock(), report=report, day=day,
+                                                    error=error[:500]))
 
 
 def _status_groups(counts: dict[int | None, int]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.cards import order_status_text
+from bot.export import export
 from bot.scheduler import post_summary
 from bot.services import Services
 from bot.text import code, escape
@@ -27,6 +28,8 @@ USAGE = """*/paidorder* — record an order that was paid outside BigCommerce.
 • `/paidorder status <order id>` — the order's status and shipments.
 • `/paidorder ship <order id> <carrier> <tracking number> [SKU x QTY …]` — add a shipment.
 • `/paidorder summary` — post the summary now.
+• `/paidorder export [FROM [TO]]` — the orders recorded in a date range (YYYY-MM-DD; \
+default this month) as a CSV file, by direct message.
 • `/paidorder help` — this message."""
 
 
@@ -112,7 +115,8 @@ def summary(services: Services, command: dict[str, Any], rest: str) -> str:
 
 
 Subcommand = Callable[[Services, dict[str, Any], str], str]
-SUBCOMMANDS: dict[str, Subcommand] = {"status": status, "ship": ship, "summary": summary}
+SUBCOMMANDS: dict[str, Subcommand] = {"status": status, "ship": ship, "summary": summary,
+                                      "export": export}
 
 
 def _say(respond: Respond, text: str) -> None:

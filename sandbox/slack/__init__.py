@@ -17,7 +17,8 @@ in `channels`) → `server` (HTTP), `decode` (request args), `replies`, `blocks`
 """
 
 from sandbox.slack.blocks import render_blocks
+from sandbox.slack.files import UploadedFile
 from sandbox.slack.records import Call, Ephemeral, Message
 from sandbox.slack.standin import SlackStandIn
 
-__all__ = ["Call", "Ephemeral", "Message", "SlackStandIn", "render_blocks"]
+__all__ = ["Call", "Ephemeral", "Message", "SlackStandIn", "UploadedFile", "render_blocks"]

@@ -12,7 +12,8 @@ from sandbox.slack.records import Call, Ephemeral
 from sandbox.slack.replies import _as_dict, _Fault, _Reply, _SlackError
 
 # Scopes from the app manifest (§11); slack_sdk and Bolt read them from this header.
-OAUTH_SCOPES = "commands,chat:write,chat:write.public,usergroups:read,channels:read,groups:read"
+OAUTH_SCOPES = ("commands,chat:write,chat:write.public,usergroups:read,channels:read,groups:read,"
+                "files:write,im:write")
 
 
 class _Dispatch(_Channels):

@@ -46,6 +46,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = standin._serve_response_url(
                 url.path.removeprefix("/response/"), self.headers, body
             )
+        elif url.path.startswith("/upload/"):
+            reply = standin._serve_upload(url.path.removeprefix("/upload/"), body)
         else:
             reply = _Reply("not found", 404)
         self._send(reply)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sandbox.slack.channels import _is_top_level, _ResponseTarget, _Trigger
 from sandbox.slack.dispatch import _Dispatch
+from sandbox.slack.files import _Files
 from sandbox.slack.methods import _Methods
 from sandbox.slack.records import Call, Ephemeral, Message
 from sandbox.slack.replies import _Fault
@@ -20,7 +21,7 @@ from sandbox.slack.server import _Handler, _Server
 from sandbox.slack.transcript import _Transcript
 
 
-class SlackStandIn(_Dispatch, _Methods, _Transcript):
+class SlackStandIn(_Dispatch, _Methods, _Transcript, _Files):
     """A Slack Web API over HTTP on 127.0.0.1, with recorded calls and channel state."""
 
     def __init__(
@@ -76,6 +77,7 @@ class SlackStandIn(_Dispatch, _Methods, _Transcript):
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
         }
+        self._init_files()
 
     # ----------------------------------------------------------------- lifecycle
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.slack.blocks import _txt, render_blocks
@@ -12,6 +13,8 @@ from sandbox.slack.records import Ephemeral, Message
 
 class _Transcript(_Channels):
     """`transcript()` and the lines each logged event becomes."""
+
+    _file_lines: Callable[[Any], list[str]]  # _Files'
 
     def transcript(self) -> str:
         """The conversation so far as readable text, in the order things happened."""
@@ -28,6 +31,8 @@ class _Transcript(_Channels):
             return [f"{self._where(item.channel)} · message {item.ts} deleted"]
         if kind == "ephemeral":
             return self._ephemeral_lines(item)
+        if kind == "file":
+            return self._file_lines(item)
         return [self._view_line(item)]
 
     def _message_lines(self, channel: str, ts: str) -> list[str]:

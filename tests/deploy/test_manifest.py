@@ -19,6 +19,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
     "conversations_info": {"channels:read", "groups:read"},  # public and private channels
+    "conversations_open": {"im:write"},
+    "files_upload_v2": {"files:write"},
     "views_open": set(),
     "views_update": set(),
     "views_push": set(),
@@ -47,7 +49,7 @@ def test_the_slash_command_is_the_one_the_bot_registers(manifest: dict[str, Any]
     assert command["command"] == ids.COMMAND
     assert command["description"]
     assert command["usage_hint"] == ("[status <id> | ship <id> <carrier> <tracking> | summary"
-                                     " | help]")
+                                     " | export [from [to]] | help]")
 
 
 def test_the_app_has_a_bot_user_interactivity_and_socket_mode(manifest: dict[str, Any]) -> None:
