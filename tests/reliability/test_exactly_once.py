@@ -37,6 +37,9 @@ ORDERS = r"/stores/[^/]+/v2/orders"
 def the_one_order(bot: Bot, store: SandboxServer, slack: SlackStandIn,
                   card: dict[str, Any]) -> dict[str, Any]:
     """Assert the request ended with exactly one order and the card shows it; return it."""
+    # A click is acknowledged before the approval is written (it runs after the ack), so an
+    # empty outbox right after the click can mean "not started yet": wait for the order first.
+    wait_until(lambda: orders_in(store), "an order in the store", timeout=30)
     settle(bot.services.repo)
     orders = orders_in(store)
     assert len(orders) == 1, [(o["id"], o["external_order_id"]) for o in orders]
