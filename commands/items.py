@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from commands.form_text import HIDDEN, odd_character
+
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
 MAX_SKU = 255
@@ -77,7 +79,13 @@ def parse_items(raw: str, price: PriceParser) -> tuple[list[ItemLine], list[str]
 
 
 def parse_line(number: int, text: str, price: PriceParser) -> ItemLine:
-    text = "".join(_QUOTES.get(ch, ch) for ch in text.replace("\t", " "))
+    """Any run of spaces, tabs or other Unicode spacing counts as one space."""
+    odd = odd_character(text, allowed="\t")
+    if odd == HIDDEN:
+        raise LineError("has a hidden character that can disguise text; type the line again.")
+    if odd is not None:
+        raise LineError(EXAMPLE + ".")
+    text = "".join(_QUOTES.get(ch, ch) for ch in " ".join(text.split()))
     head = _HEAD.match(text)
     if head is None:
         raise LineError(EXAMPLE + ".")
@@ -90,6 +98,9 @@ def parse_line(number: int, text: str, price: PriceParser) -> ItemLine:
     if rest.strip():
         raise LineError(EXAMPLE + ".")
 
+    if (head["sku"] and head["sku"].isdigit() and quantity_text is not None
+            and not quantity_text.isdigit()):
+        raise LineError(EXAMPLE + ".")  # "2 x MUG-WHT": written the other way round
     quantity = _quantity(quantity_text)
     unit_price = None
     if price_text is not None:

@@ -146,6 +146,7 @@ def pin(lines: Sequence[tuple[int, Decimal]], money: Figures) -> PinnedMoney:
 
 def _priced(quantity: int, unit: Decimal, line_tax: Decimal, *, inclusive: bool) -> PricedLine:
     share = (line_tax / quantity).quantize(UNIT, rounding=ROUND_HALF_UP)
+    unit = unit.quantize(UNIT)
     if inclusive:
         return PricedLine(quantity, unit - share, unit)
     return PricedLine(quantity, unit, unit + share)
