@@ -145,7 +145,9 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
     try:
         existing = bigcommerce.find_orders_by_external_id(ref)
         if existing:
-            repo.record_order(ref, min(existing, key=lambda o: o.id), adopted=True)
+            first = min(existing, key=lambda o: o.id)
+            if repo.record_order(ref, first, adopted=True):
+                _check_total(ref, first, stored, repo)
             return
         customer_id = stored.request.customer_id
         if customer_id is None:  # a request stored before the customer travelled with it

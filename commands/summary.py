@@ -115,12 +115,14 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
             requests.c.state == RequestState.ORDERED, requests.c.problem.is_not(None)
         ).order_by(requests.c.updated_at)
         summary.problems += [Problem(ref, problem) for ref, problem in conn.execute(troubled)]
-        # catalog_total holds the card's total: BigCommerce's must be the same, to the cent.
+        # Orders recorded on the day whose BigCommerce total is not the card's (the order
+        # handler audits each one as it records it).
         differ = (select(requests.c.ref, requests.c.order_total, requests.c.catalog_total,
                          requests.c.currency)
-                  .where(requests.c.state == RequestState.ORDERED,
-                         requests.c.order_total != requests.c.catalog_total)
-                  .order_by(requests.c.updated_at))
+                  .join(audit_log, and_(audit_log.c.ref == requests.c.ref,
+                                        audit_log.c.action == "order_total_differs"))
+                  .where(audit_log.c.at >= start, audit_log.c.at < end)
+                  .order_by(audit_log.c.at))
         summary.problems += [
             Problem(ref, f"BigCommerce's order total is {Decimal(held):.2f} {currency}, the "
                          f"card's {Decimal(card):.2f} {currency}")
