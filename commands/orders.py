@@ -6,6 +6,7 @@ discounts and the store's tax settings cannot change what the order comes to.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from commands.models import LineItem
@@ -42,8 +43,8 @@ def order_body(stored: StoredRequest, *, customer_id: int, external_source: str)
 
 
 def _line(item: LineItem, priced: PricedLine) -> dict[str, Any]:
-    prices = {"price_ex_tax": str(priced.price_ex_tax),
-              "price_inc_tax": str(priced.price_inc_tax)}
+    prices = {"price_ex_tax": json_number(priced.price_ex_tax),
+              "price_inc_tax": json_number(priced.price_inc_tax)}
     if item.custom:
         # orders v2 spec `orderCustomProduct_Post`: a line that is not in the catalog.
         return {"name": item.name, "quantity": item.quantity, **prices}
@@ -53,3 +54,19 @@ def _line(item: LineItem, priced: PricedLine) -> dict[str, Any]:
         # Required for mandatory modifiers even with variant_id (reference §13a).
         line["product_options"] = [{"id": o.id, "value": o.value} for o in item.options]
     return line
+
+
+def json_number(amount: Decimal) -> float:
+    """A line price as the JSON number the orders v2 spec asks for (`price_*` are `number`,
+    unlike the order-level money strings).
+
+    Python writes a float as the shortest text that reads back as the same float, and every
+    decimal of at most 15 significant digits survives the trip, so the number BigCommerce reads
+    is exactly `amount`: prices here have four decimals and at most ten digits before them.
+    """
+    digits = amount.normalize().as_tuple().digits
+    if len(digits) > 15:
+        raise ValueError(f"{amount} has too many digits for an exact JSON number")
+    number = float(amount)
+    assert Decimal(repr(number)) == amount
+    return number

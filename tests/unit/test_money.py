@@ -123,3 +123,12 @@ def test_what_is_sent_adds_up_to_the_card_to_the_cent(case: tuple) -> None:
     assert all(line.price_ex_tax >= 0 and line.price_inc_tax >= line.price_ex_tax
                for line in pinned.lines)
     assert pinned.shipping_cost_ex_tax >= 0 and pinned.total_ex_tax >= 0
+
+
+@given(st.decimals(min_value=D("0"), max_value=D("9999999999.9999"), places=4))
+def test_a_line_price_goes_out_as_the_exact_json_number(amount: Decimal) -> None:
+    import json
+
+    from commands.orders import json_number
+
+    assert D(json.dumps(json_number(amount))) == amount
