@@ -54,7 +54,6 @@ def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
         {"type": "section", "text": _mrkdwn(_items_text(stored))},
         {"type": "section", "text": _mrkdwn(_money_text(stored))},
         {"type": "section", "fields": [
-            _mrkdwn(f"*Total*\n{money(request.total, cur)}", FIELD),
             _mrkdwn(f"*Amount paid*\n{money(request.amount_paid, cur)}"
                     + _mismatch(request.amount_mismatch, cur), FIELD),
             _mrkdwn(f"*Payment*\n{escape(request.payment_method)} · "
