@@ -9,11 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commands.money import Tax, figures, pin
 from sandbox.bigcommerce import SandboxServer
+from sandbox.bigcommerce.state import SandboxState
 from tests.conftest import address
 from tests.integration.test_sandbox_store import Store, order_body, v2_error
+from tests.unit.test_money import requests
 
 WHOLESALE_CUSTOMER = 4  # in the customer group whose price list charges 15.00 a T-shirt
 OPTIONS_INVALID = "The options of one or more products are invalid."
@@ -157,3 +161,25 @@ def test_pinned_money_makes_the_store_total_the_card_total(inclusive: bool) -> N
 
 def _d(text: str) -> Decimal:
     return Decimal(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(requests(), st.booleans())
+def test_for_any_request_the_store_computes_the_card_figures(case: tuple, inclusive: bool) -> None:
+    """Property: whatever the lines, discount, shipping and rate, on either kind of store, the
+    order BigCommerce computes from what is sent has the card's totals (sandbox state, no HTTP:
+    the same builder that answers POST /v2/orders)."""
+    lines, money = case
+    money = figures([q * p for q, p in lines], discount=money.discount, shipping=money.shipping,
+                    tax=Tax(rate=_d("7.5")) if money.tax else None, tax_inclusive=inclusive)
+    pinned = pin(lines, money)
+    products = [{"product_id": 111, "variant_id": 201, "quantity": q,
+                 "price_ex_tax": float(p.price_ex_tax), "price_inc_tax": float(p.price_inc_tax)}
+                for (q, _unit), p in zip(lines, pinned.lines, strict=True)]
+    state = SandboxState("sandbox", lambda scope, data: None)
+    order = state.create_order({**order_body(customer_id=WHOLESALE_CUSTOMER, products=products),
+                                **pinned.order_fields()})
+    assert order.money["total_inc_tax"] == money.total
+    assert order.money["total_tax"] == money.tax
+    assert order.money["subtotal_ex_tax"] - order.money["discount_amount"] \
+        + order.money["shipping_cost_ex_tax"] == order.money["total_ex_tax"]
