@@ -18,6 +18,7 @@ from sandbox.slack_requests import SlackRequests
 from tests.conftest import APPROVALS, APPROVER, GOOD_FORM, REQUESTER, open_form, submit_request
 from tests.e2e.test_approval_flow import wait_card
 from tests.integration.test_openapi_contract import SPEC_DIR, validate_recorded
+from tests.tracking.story import ask
 
 D = Decimal
 WHOLESALE = "buyer@wholesale.example.com"  # the sandbox's customer with a price list
@@ -155,3 +156,21 @@ def test_money_errors_are_inline_and_nothing_is_stored(
     assert answer == {"response_action": "errors", "errors": {field: message}}
     assert slack.messages(APPROVALS) == []
     assert not [r for r in store.requests if r.method == "POST"]
+
+
+def test_a_bigcommerce_total_unlike_the_card_is_shown_and_needs_a_person(
+    bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer
+) -> None:
+    """BigCommerce keeping another total (an app repricing the order, a gateway rounding) is
+    never accepted silently: the card says so and the day's summary lists it."""
+    store.answer_oddly("POST", r"/stores/sandbox/v2/orders", changes={"total_inc_tax": "50.0000"})
+    card, _order, text = approve(bot, player, slack, store)
+    assert "BigCommerce's order total is 50.00 USD, not 56.98 USD as on this card." in text
+    trail = [a["action"] for a in bot.services.repo.audit_trail(ref=card["ref"])]
+    assert "order_total_differs" in trail
+
+    answer = ask(player, slack, APPROVER, "summary")
+    assert "Posted the summary" in answer
+    summary = render_blocks(slack.messages(APPROVALS)[-1].blocks)
+    assert (f"{card['ref']}: BigCommerce's order total is 50.00 USD, the card's 56.98 USD"
+            in summary)
