@@ -11,7 +11,7 @@ from typing import Any
 
 from bot import ids
 from bot.text import clip, code, escape, money
-from commands.models import TARGET_STATUSES, RequestState
+from commands.models import TARGET_STATUSES, LineItem, RequestState
 from commands.repository import StoredRequest
 from commands.shipping import OrderView
 
@@ -52,8 +52,8 @@ def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
         {"type": "section", "text": _mrkdwn(
             f"Requested by <@{stored.requester_id}> · Customer: {customer}")},
         {"type": "section", "text": _mrkdwn(_items_text(stored))},
+        {"type": "section", "text": _mrkdwn(_money_text(stored))},
         {"type": "section", "fields": [
-            _mrkdwn(f"*Catalog total*\n{money(request.catalog_total, cur)}", FIELD),
             _mrkdwn(f"*Amount paid*\n{money(request.amount_paid, cur)}"
                     + _mismatch(request.amount_mismatch, cur), FIELD),
             _mrkdwn(f"*Payment*\n{escape(request.payment_method)} · "
@@ -75,16 +75,43 @@ def _items_text(stored: StoredRequest) -> str:
     lines: list[str] = []
     used = 0
     for item in request.items[:MAX_ITEM_LINES]:
-        line = (f"• {clip(escape(item.name), 120)} ({code(clip(item.sku, 60))}) × "
-                f"{item.quantity} @ {money(item.unit_price)} = {money(item.line_total, cur)}")
+        line = _item_line(item, cur)
         if used + len(line) > ITEMS_BUDGET:
             break
         lines.append(line)
         used += len(line) + 1
     if len(request.items) > len(lines):
         lines.append(f"… and {len(request.items) - len(lines)} more")
-    lines.append(f"Shipping: {money(request.shipping_cost, cur)}")
     return "*Items*\n" + "\n".join(lines)
+
+
+def _item_line(item: LineItem, cur: str) -> str:
+    what = (f"{clip(escape(item.name), 120)} (custom)" if item.custom
+            else f"{clip(escape(item.name), 120)} ({code(clip(item.sku, 60))})")
+    line = (f"• {what} × {item.quantity} @ {money(item.unit_price)}"
+            f" = {money(item.line_total, cur)}")
+    if item.negotiated and item.catalog_price is not None:
+        line += f" _(catalog {money(item.catalog_price)})_"
+    if item.options:
+        line += " · " + "; ".join(f"{clip(escape(o.name), 40)}: {clip(escape(o.label), 80)}"
+                                  for o in item.options[:10])
+    return line
+
+
+def _money_text(stored: StoredRequest) -> str:
+    """Subtotal, discount, shipping, tax and total: the figures the order is created with."""
+    request, cur = stored.request, stored.currency
+    money_ = request.figures
+    rows = [f"Subtotal: {money(money_.subtotal, cur)}"]
+    if money_.discount:
+        rows.append(f"Discount: −{money(money_.discount, cur)}")
+    rows.append(f"Shipping: {money(money_.shipping, cur)}")
+    if request.tax is not None:
+        rate = f" ({request.tax.rate.normalize():f}%)" if request.tax.rate is not None else ""
+        included = " included" if money_.tax_inclusive else ""
+        rows.append(f"Tax{rate}{included}: {money(money_.tax, cur)}")
+    rows.append(f"*Total: {money(money_.total, cur)}*")
+    return " · ".join(rows)
 
 
 def _mismatch(difference: Decimal, currency: str) -> str:
@@ -92,7 +119,7 @@ def _mismatch(difference: Decimal, currency: str) -> str:
         return " ✓"
     side = "more" if difference > 0 else "less"
     return (f"\n:warning: *Amount mismatch:* {money(abs(difference), currency)} {side} "
-            "than the catalog total")
+            "than the total")
 
 
 def _target_status(status_id: int) -> str:
@@ -117,7 +144,7 @@ def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> 
     if stored.state == RequestState.ORDERED and stored.order_id is not None:
         line = (f":white_check_mark: *Approved* by {by} · BigCommerce order "
                 f"*{order_link(stored.order_id, control_panel_url)}* · "
-                f"Status: *{escape(stored.order_status)}*")
+                f"Status: *{escape(stored.order_status)}*" + _total_differs(stored))
         if stored.problem:  # its latest answer could not be read
             line += f"\n:warning: {clip(escape(stored.problem), 1000)}"
         return line
@@ -129,6 +156,16 @@ def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> 
     if stored.problem:
         line += f"\n:warning: {escape(stored.problem)} (retrying)"
     return line
+
+
+def _total_differs(stored: StoredRequest) -> str:
+    """BigCommerce's own total, when it is not the card's: never accepted silently."""
+    held = stored.order_total
+    if held is None or held == stored.request.total:
+        return ""
+    return (f"\n:warning: BigCommerce's order total is {money(held, stored.currency)}, not "
+            f"{money(stored.request.total, stored.currency)} as on this card. A person needs "
+            "to look at this.")
 
 
 def _fallback(stored: StoredRequest) -> str:

@@ -9,6 +9,8 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from commands.models import PAYMENT_METHODS
+
 _SLACK_ID_LIST = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
@@ -43,6 +45,7 @@ class Settings(BaseSettings):
     paidorder_external_source: str = Field(default="Slack (paidorder)", min_length=1,
                                            max_length=100)
     paidorder_log_format: str = "text"
+    paidorder_payment_methods: str = ",".join(PAYMENT_METHODS)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -122,6 +125,26 @@ class Settings(BaseSettings):
         if not self.bigcommerce_access_token:
             raise ValueError("BIGCOMMERCE_ACCESS_TOKEN is required unless BIGCOMMERCE_SANDBOX=1")
         return self
+
+    @field_validator("paidorder_payment_methods")
+    @classmethod
+    def _payment_methods(cls, value: str) -> str:
+        methods = _split(value)
+        if not methods:
+            raise ValueError("must name at least one payment method")
+        # A Slack select shows at most 100 options of at most 75 characters (Block Kit).
+        if len(methods) > 100:
+            raise ValueError("can name at most 100 payment methods")
+        too_long = [m for m in methods if len(m) > 75]
+        if too_long:
+            raise ValueError(f"has a payment method longer than 75 characters: {too_long[0][:80]}")
+        if len({m.casefold() for m in methods}) != len(methods):
+            raise ValueError("names the same payment method twice")
+        return value
+
+    @property
+    def payment_methods(self) -> tuple[str, ...]:
+        return tuple(_split(self.paidorder_payment_methods))
 
     @property
     def approvers(self) -> list[str]:

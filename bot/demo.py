@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -44,6 +45,19 @@ SECOND_REQUEST = {
     "street": "500 Pine St", "city": "Seattle", "state": "Washington", "zip": "98101",
     "country": "US", "items": "BEANIE-GRY x 1", "payment_method": "Cash",
     "transaction_id": "RCPT-7781", "amount_paid": "20.00",
+}
+
+
+# A wholesale customer (the sandbox store reprices their lines with a price list unless the
+# order says otherwise) paid a negotiated price, a custom service, less a discount, plus tax.
+NEGOTIATED_REQUEST = {
+    "email": "buyer@wholesale.example.com", "first_name": "Robin", "last_name": "Park",
+    "street": "9 Harbor Way", "city": "Portland", "state": "Oregon", "zip": "97201",
+    "country": "US",
+    "items": 'TSHIRT-BLUE-M x 10 @ 16.50\n"Screen printing setup" x 1 @ 45.00\n'
+             "BOTTLE-ENG x 2 {Engraving: Park & Co}",
+    "shipping_cost": "12.00", "discount": "15.00", "tax": "8.25%",
+    "payment_method": "Invoice", "transaction_id": "INV-2026-0117", "amount_paid": "278.20",
 }
 
 
@@ -149,6 +163,44 @@ class Demo:
         self.say("12. Avery exports this month's orders: /paidorder export")
         player.command(AVERY, SALES, "export")
         self.say("   " + self.reply(slack, "CSV file"))
+        self.reconciled(player, slack, bot)
+
+    def reconciled(self, player: SlackRequests, slack: SlackStandIn, bot: Bot) -> None:
+        """An order whose money BigCommerce would otherwise change: it lands as the card says."""
+        self.say("13. Riley records an invoice for a wholesale customer: 10 T-shirts at a "
+                 "negotiated 16.50, a custom setup fee, 2 engraved bottles, 15.00 off, "
+                 "8.25% tax.")
+        form = self.open_form(player, slack)
+        seen = {m.ts for m in slack.messages(APPROVALS)}
+        answer = player.submit(RILEY, form, NEGOTIATED_REQUEST)
+        _expect(not answer.content, f"the submission answered {answer.text}")
+        posted = _wait(lambda: next((m for m in slack.messages(APPROVALS) if m.ts not in seen
+                                     and "Approve" in json.dumps(m.blocks)), None), 15,
+                       "the wholesale request's card never appeared")
+        card = {"ts": posted.ts, "value": next(
+            e["value"] for b in posted.blocks if b.get("type") == "actions"
+            for e in b["elements"] if e["action_id"] == ids.APPROVE)}
+        player.click(AVERY, APPROVALS, card, ids.APPROVE, card["value"])
+        text = self.wait_card(slack, card["ts"], "Status:")
+        order_id = int(re.search(r"BigCommerce order \S*#(\d+)", text)[1])
+        order = bot.services.bigcommerce.request("GET", f"/v2/orders/{order_id}")
+        stored = bot.services.repo.by_order_id(order_id)
+        _expect(stored is not None, f"order #{order_id} is not the bot's")
+        money = stored.request.figures
+        rows = [("subtotal", money.subtotal, "subtotal_ex_tax"),
+                ("discount", money.discount, "discount_amount"),
+                ("shipping", money.shipping, "shipping_cost_ex_tax"),
+                ("tax", money.tax, "total_tax"),
+                ("total", money.total, "total_inc_tax")]
+        self.say(f"   Avery approves; order #{order_id} as the card shows it and as BigCommerce "
+                 "holds it:")
+        for name, card_value, field in rows:
+            held = Decimal(str(order[field]))
+            self.say(f"     {name:<9}{card_value:>10}   {order[field]:>10}  ({field})")
+            _expect(held == card_value, f"BigCommerce's {field} is {held}, the card's "
+                                        f"{name} {card_value}")
+        self.say("   Same to the cent: the price list and the store's tax settings changed "
+                 "nothing.")
 
     def save_chart(self, slack: SlackStandIn) -> None:
         """Keep the summary's chart where the user can open it after the demo."""

@@ -60,7 +60,7 @@ def _statuses(summary: Summary) -> str:
 def _mismatches(summary: Summary) -> str:
     if not summary.mismatches:
         return "*Amount mismatches:* none"
-    lines = [f"• {ref}: paid {money(paid)}, catalog {money(total)}"
+    lines = [f"• {ref}: paid {money(paid)}, total {money(total)}"
              for ref, paid, total in summary.mismatches[:SHOWN]]
     return f"*Amount mismatches:* {len(summary.mismatches)}\n" + "\n".join(lines) + _more(
         summary.mismatches)

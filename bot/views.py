@@ -36,8 +36,11 @@ def _number(**extra: Any) -> dict[str, Any]:
     return {"type": "number_input", "is_decimal_allowed": True, "min_value": "0", **extra}
 
 
-def request_modal(*, origin_channel: str | None) -> dict[str, Any]:
-    payment_options = [_option(m, m) for m in PAYMENT_METHODS]
+def request_modal(*, origin_channel: str | None,
+                  payment_methods: tuple[str, ...] = PAYMENT_METHODS,
+                  storefronts: tuple[tuple[int, str], ...] = ()) -> dict[str, Any]:
+    """The form; a Storefront select only when the store sells on more than one."""
+    payment_options = [_option(m, m) for m in payment_methods]
     status_options = [_option(name, str(sid)) for sid, name in TARGET_STATUSES.items()]
     blocks = [
         _input(FormField.EMAIL, "Customer email", {"type": "email_text_input"}),
@@ -51,9 +54,14 @@ def request_modal(*, origin_channel: str | None) -> dict[str, Any]:
         _input(FormField.COUNTRY, "Country", _text(2, initial_value="US"),
                hint="Two-letter code, e.g. US, CA, GB"),
         _input(FormField.ITEMS, "Items", _text(3000, multiline=True, placeholder=_plain(
-            "TSHIRT-RED-M x 2")), hint="One item per line: SKU x QTY"),
+            "TSHIRT-RED-M x 2")), hint=ITEMS_HINT),
         _input(FormField.SHIPPING_COST, "Shipping cost", _number(initial_value="0"),
                optional=True),
+        _input(FormField.DISCOUNT, "Discount", _number(), optional=True,
+               hint="An amount off the order, at most the items plus shipping"),
+        _input(FormField.TAX, "Tax", _text(20), optional=True,
+               hint="A rate like 8.25% or an amount like 4.95; leave empty for none"),
+        *_storefront(storefronts),
         _input(FormField.PAYMENT_METHOD, "Payment method",
                {"type": "static_select", "options": payment_options,
                 "placeholder": _plain("How was it paid?")}),
@@ -72,9 +80,25 @@ def request_modal(*, origin_channel: str | None) -> dict[str, Any]:
         "title": _plain("Record a paid order"),
         "submit": _plain("Submit for approval"),
         "close": _plain("Cancel"),
-        "private_metadata": json.dumps({"channel": origin_channel}),
+        "private_metadata": json.dumps({"channel": origin_channel,
+                                        "storefronts": len(storefronts) > 1}),
         "blocks": blocks,
     }
+
+
+ITEMS_HINT = ('One per line: SKU x QTY · SKU x QTY @ PRICE for the price charged · '
+              '"Name" x QTY @ PRICE for an item not in the catalog · '
+              'SKU x QTY {Option: value; Other: value}')
+
+
+def _storefront(storefronts: tuple[tuple[int, str], ...]) -> list[Block]:
+    if len(storefronts) < 2:
+        return []
+    # A select shows at most 100 options of at most 75 characters (Block Kit).
+    options = [_option(name[:75], str(channel_id)) for channel_id, name in storefronts[:100]]
+    return [_input(FormField.STOREFRONT, "Storefront",
+                   {"type": "static_select", "options": options,
+                    "placeholder": _plain("Which storefront is this order for?")})]
 
 
 def reject_modal(ref: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from commands import bigcommerce_answers as answers
 from commands.bigcommerce_answers import (
+    Channel,
     Customer,
     Hook,
     Order,
@@ -80,8 +81,12 @@ class BigCommerceClient(Transport):
         wanted = list(dict.fromkeys(int(i) for i in ids))
         if not wanted:
             return []
+        # Modifiers come along: a required one must be on the order line (reference §13a).
         return self._many(answers.product, "/v3/catalog/products",
-                          {"id:in": ",".join(map(str, wanted))})
+                          {"id:in": ",".join(map(str, wanted)), "include": "modifiers"})
+
+    def channels(self) -> list[Channel]:
+        return self._many(answers.channel, "/v3/channels", {})
 
     def customer_by_email(self, email: str) -> Customer | None:
         email = email.strip()

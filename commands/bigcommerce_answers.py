@@ -26,6 +26,28 @@ class Store:
     name: str
     currency: str
     control_panel_url: str | None
+    tax_inclusive: bool = False  # is_price_entered_with_tax
+
+
+@dataclass(frozen=True)
+class OptionValue:
+    """One of a variant's option values (`option_values` of a catalog variant)."""
+
+    option_id: int
+    option_name: str
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A product modifier (products catalog v3 spec `productModifier_Full`)."""
+
+    id: int
+    name: str
+    type: str
+    required: bool
+    values: tuple[tuple[str, int], ...]  # (label, value id) of a choice modifier
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,7 @@ class Variant:
     sku: str
     price: Decimal | None  # calculated_price, else price; None when BigCommerce gave neither
     purchasing_disabled: bool
+    option_values: tuple[OptionValue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,15 @@ class Product:
     name: str
     price: Decimal | None
     availability: str
+    modifiers: tuple[Modifier, ...] = ()
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: int
+    name: str
+    type: str
+    status: str
 
 
 @dataclass(frozen=True)
@@ -202,7 +234,8 @@ def store(raw: Any, method: str, path: str) -> Store:
     answer = Answer(raw, method, path, "the store")
     panel = answer.text("control_panel_base_url", limit=500)
     return Store(name=answer.text("name"), currency=answer.text("currency", limit=3),
-                 control_panel_url=panel or None)
+                 control_panel_url=panel or None,
+                 tax_inclusive=answer.flag("is_price_entered_with_tax"))
 
 
 def variant(raw: Any, method: str, path: str) -> Variant:
@@ -214,7 +247,34 @@ def variant(raw: Any, method: str, path: str) -> Variant:
         id=variant_id, product_id=answer.id("product_id"), sku=_required_text(answer, "sku"),
         price=price if price is not None else answer.money("price", None),
         purchasing_disabled=answer.flag("purchasing_disabled"),
+        option_values=tuple(_option_value(raw_value, answer)
+                            for raw_value in _list(answer, "option_values")),
     )
+
+
+def _list(answer: Answer, field: str) -> list[Any]:
+    values = answer.get(field) or []
+    if not isinstance(values, list):
+        raise answer.unusable(field, "is not a list")
+    return values
+
+
+def _option_value(raw: Any, parent: Answer) -> OptionValue:
+    value = Answer(raw, parent.method, parent.path, f"an option value of {parent.what}")
+    return OptionValue(option_id=value.id("option_id"),
+                       option_name=value.text("option_display_name"), id=value.id(),
+                       label=value.text("label"))
+
+
+def _modifier(raw: Any, parent: Answer) -> Modifier:
+    answer = Answer(raw, parent.method, parent.path, f"a modifier of {parent.what}")
+    values = []
+    for raw_value in _list(answer, "option_values"):
+        value = Answer(raw_value, parent.method, parent.path, f"a value of {answer.what}")
+        values.append((value.text("label"), value.id()))
+    return Modifier(id=answer.id(), name=answer.text("display_name") or answer.text("name"),
+                    type=answer.text("type", limit=32), required=answer.flag("required"),
+                    values=tuple(values))
 
 
 def product(raw: Any, method: str, path: str) -> Product:
@@ -222,7 +282,14 @@ def product(raw: Any, method: str, path: str) -> Product:
     product_id = answer.id()
     answer.what = f"product {product_id}"
     return Product(id=product_id, name=answer.text("name"), price=answer.money("price", None),
-                   availability=answer.text("availability", limit=32))
+                   availability=answer.text("availability", limit=32),
+                   modifiers=tuple(_modifier(m, answer) for m in _list(answer, "modifiers")))
+
+
+def channel(raw: Any, method: str, path: str) -> Channel:
+    answer = Answer(raw, method, path, "a channel")
+    return Channel(id=answer.id(), name=answer.text("name"), type=answer.text("type", limit=32),
+                   status=answer.text("status", limit=32))
 
 
 def customer(raw: Any, method: str, path: str) -> Customer:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from commands.bigcommerce import BigCommerceError, RateLimited, UnusableAnswer
-from commands.bigcommerce_answers import Product, Variant
+from commands.bigcommerce_answers import Customer, Modifier, Product, Variant
+from commands.items import Choice
 from commands.validation import CatalogEntry, CatalogUnavailable
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ SLOW = "BigCommerce is slow to answer — try again in a minute."
 class CatalogSource(Protocol):
     def variants_by_sku(self, skus: Sequence[str]) -> list[Variant]: ...
     def products_by_id(self, ids: Sequence[int]) -> list[Product]: ...
+    def customer_by_email(self, email: str) -> Customer | None: ...
 
 
 class Catalog:
@@ -39,6 +41,7 @@ class Catalog:
         self._max_entries = max_entries
         self._clock = clock
         self._cache: dict[str, tuple[float, CatalogEntry | None]] = {}
+        self._customers: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="catalog")
 
@@ -52,24 +55,58 @@ class Catalog:
         if not missing:
             return found
         wait = self._budget if budget is None else max(0.0, min(self._budget, budget))
-        future: Future[dict[str, CatalogEntry]] = self._pool.submit(self._fetch, missing)
+        fetched = self._result(self._pool.submit(self._fetch, missing), wait, what="these items")
+        return {**found, **fetched}
+
+    def start_customer_lookup(self, email: str) -> Callable[..., int]:
+        """Start asking for the BigCommerce customer with `email` now, alongside the catalog
+        lookup, and return the call that waits for the answer (0: none, a guest order).
+
+        The wait shares the catalog's budget (and can be shortened by the caller's), so the two
+        lookups together still fit in Slack's acknowledgement; an overrun raises
+        CatalogUnavailable with a plain message.
+        """
+        key = email.strip().casefold()
+        started = self._clock()
+        with self._lock:
+            hit = self._customers.get(key)
+        if hit is not None and hit[0] > started:
+            known = hit[1]
+            return lambda _email, budget=None: known
+        future: Future[Any] = self._pool.submit(self._source.customer_by_email, email.strip())
+
+        def wait(_email: str, budget: float | None = None) -> int:
+            left = self._budget - (self._clock() - started)
+            if budget is not None:
+                left = min(left, budget)
+            customer = self._result(future, max(left, 0.05), what="the customer")
+            found = customer.id if customer else 0
+            with self._lock:
+                if len(self._customers) >= self._max_entries:
+                    self._customers.clear()
+                self._customers[key] = (self._clock() + self._ttl, found)
+            return found
+
+        return wait
+
+    @staticmethod
+    def _result(future: Future[Any], budget: float, *, what: str) -> Any:
         try:
-            fetched = future.result(timeout=wait)
+            return future.result(timeout=budget)
         except FutureTimeout:
             raise CatalogUnavailable(SLOW) from None
         except RateLimited:
             raise CatalogUnavailable(SLOW) from None
         except UnusableAnswer as exc:
-            log.error("catalog lookup got an answer it can't use: %s", exc)
+            log.error("looking up %s got an answer it can't use: %s", what, exc)
             raise CatalogUnavailable(
-                f"BigCommerce's answer about these items can't be used ({exc.field}); ask an "
-                "admin to check the products in BigCommerce.") from None
+                f"BigCommerce's answer about {what} can't be used ({exc.field}); ask an "
+                "admin to check them in BigCommerce.") from None
         except BigCommerceError as exc:
-            log.warning("catalog lookup failed: %s", exc)
+            log.warning("looking up %s failed: %s", what, exc)
             raise CatalogUnavailable(
-                f"Could not check the items in BigCommerce ({exc}). Try again in a minute."
+                f"Could not check {what} in BigCommerce ({exc}). Try again in a minute."
             ) from None
-        return {**found, **fetched}
 
     def _cached(self, skus: list[str]) -> tuple[dict[str, CatalogEntry], list[str]]:
         now = self._clock()
@@ -115,4 +152,20 @@ def _entry(variant: Variant, product: Product | None) -> CatalogEntry:
         variant_id=variant.id,
         price=(price or Decimal("0")).quantize(Decimal("0.01")),
         purchasable=not disabled,
+        modifiers=tuple(_choice(m) for m in (product.modifiers if product else ())
+                        if m.type in _SUPPORTED_MODIFIERS),
+        variant_options=tuple(
+            Choice(v.option_id, v.option_name, required=False, values=((v.label, v.id),))
+            for v in variant.option_values),
     )
+
+
+# Text and choice modifiers; file uploads and pick lists can't be set on API orders (orders v2
+# spec, `product_options`), and date/checkbox ones are left to the control panel.
+_TEXT_MODIFIERS = ("text", "multi_line_text", "numbers_only_text")
+_SUPPORTED_MODIFIERS = (*_TEXT_MODIFIERS, "dropdown", "radio_buttons", "rectangles", "swatch")
+
+
+def _choice(modifier: Modifier) -> Choice:
+    return Choice(modifier.id, modifier.name, required=modifier.required,
+                  is_text=modifier.type in _TEXT_MODIFIERS, values=modifier.values)

@@ -18,12 +18,20 @@ from commands.bigcommerce import (
     PermissionDenied,
     UnusableAnswer,
 )
+from commands.bigcommerce_answers import Order
 from commands.form_text import multiline_problem
 from commands.models import RequestForm, RequestState
 from commands.orders import order_body
 from commands.repository import PaymentAlreadyBooked, Repository, StoredRequest
 from commands.roster import Roster
-from commands.validation import CatalogLookup, Errors, validate_request
+from commands.validation import (
+    DEFAULT_TERMS,
+    CatalogLookup,
+    CustomerLookup,
+    Errors,
+    FormTerms,
+    validate_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +66,11 @@ class RetryLater(Exception):
 
 def submit_request(
     form: RequestForm, *, requester_id: str, origin_channel: str | None, repo: Repository,
-    lookup: CatalogLookup, currency: str,
+    lookup: CatalogLookup, currency: str, terms: FormTerms = DEFAULT_TERMS,
+    customer: CustomerLookup | None = None,
 ) -> Submitted | Invalid:
-    result = validate_request(form, lookup=lookup, payment_booked=repo.payment_booked)
+    result = validate_request(form, lookup=lookup, payment_booked=repo.payment_booked,
+                              terms=terms, customer=customer)
     if isinstance(result, dict):
         return Invalid(result)
     try:
@@ -135,11 +145,15 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
     try:
         existing = bigcommerce.find_orders_by_external_id(ref)
         if existing:
-            repo.record_order(ref, min(existing, key=lambda o: o.id), adopted=True)
+            first = min(existing, key=lambda o: o.id)
+            if repo.record_order(ref, first, adopted=True):
+                _check_total(ref, first, stored, repo)
             return
-        customer = bigcommerce.customer_by_email(stored.request.customer_email)
-        body = order_body(stored, customer_id=customer.id if customer else 0,
-                          external_source=external_source)
+        customer_id = stored.request.customer_id
+        if customer_id is None:  # a request stored before the customer travelled with it
+            customer = bigcommerce.customer_by_email(stored.request.customer_email)
+            customer_id = customer.id if customer else 0
+        body = order_body(stored, customer_id=customer_id, external_source=external_source)
         repo.record_event(ref, "bot", "order_create_attempted",
                           {"customer_id": body["customer_id"]})
         order = bigcommerce.create_order(body)
@@ -155,7 +169,19 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
         return
     except BigCommerceError as exc:
         raise RetryLater(str(exc)) from exc
-    repo.record_order(ref, order, adopted=False)
+    if repo.record_order(ref, order, adopted=False):
+        _check_total(ref, order, stored, repo)
+
+
+def _check_total(ref: str, order: Order, stored: StoredRequest, repo: Repository) -> None:
+    """BigCommerce's total must be the card's; a difference is audited, shown on the card and
+    in the summary's "needs a person" (both read the recorded order total)."""
+    held = order.total_inc_tax
+    if held is not None and held != stored.request.total:
+        log.warning("order for %s: BigCommerce's total %s is not the card's %s", ref, held,
+                    stored.request.total)
+        repo.record_event(ref, "bigcommerce", "order_total_differs",
+                          {"bigcommerce": str(held), "card": str(stored.request.total)})
 
 
 def _unusable_answer(ref: str, exc: UnusableAnswer, *, repo: Repository) -> None:

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commands.money import Figures, Tax, figures
+
 # BigCommerce status ids (orders v2 spec, `GET /v2/order_statuses`). Names can be relabelled by the
 # merchant, so the bot matches on ids and only shows names.
 AWAITING_FULFILLMENT = 11
@@ -43,6 +45,9 @@ class FormField(StrEnum):
     COUNTRY = "country"
     ITEMS = "items"
     SHIPPING_COST = "shipping_cost"
+    DISCOUNT = "discount"
+    TAX = "tax"
+    STOREFRONT = "storefront"
     PAYMENT_METHOD = "payment_method"
     TRANSACTION_ID = "transaction_id"
     AMOUNT_PAID = "amount_paid"
@@ -66,6 +71,9 @@ class RequestForm(BaseModel):
     country: str | None = None
     items: str | None = None
     shipping_cost: str | None = None
+    discount: str | None = None
+    tax: str | None = None
+    storefront: str | None = None
     payment_method: str | None = None
     transaction_id: str | None = None
     amount_paid: str | None = None
@@ -88,8 +96,23 @@ class Address(BaseModel):
     phone: str = ""
 
 
+class ChosenValue(BaseModel):
+    """An option or modifier value of a line: sent as `product_options`, shown on the card."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int  # the option or modifier id
+    value: str  # the value id as a string, or the text of a text modifier
+    name: str
+    label: str
+
+
 class LineItem(BaseModel):
-    """One catalog line, resolved against BigCommerce at submission time."""
+    """One line, resolved against BigCommerce at submission time.
+
+    A custom line (not in the catalog) has product_id 0 and no SKU; a catalog line keeps the
+    storefront price it resolved to, so a price charged below or above it shows on the card.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -98,15 +121,41 @@ class LineItem(BaseModel):
     product_id: int
     variant_id: int
     quantity: int
-    unit_price: Decimal
+    unit_price: Decimal  # as charged
+    catalog_price: Decimal | None = None
+    options: tuple[ChosenValue, ...] = ()
+
+    @property
+    def custom(self) -> bool:
+        return self.product_id == 0
 
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
 
+    @property
+    def negotiated(self) -> bool:
+        return self.catalog_price is not None and self.unit_price != self.catalog_price
+
+
+class TaxCharge(BaseModel):
+    """The form's Tax: a rate in percent, or an amount."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rate: Decimal | None = None
+    amount: Decimal | None = None
+
+    def as_tax(self) -> Tax:
+        return Tax(rate=self.rate, amount=self.amount)
+
 
 class OrderRequest(BaseModel):
-    """A validated request, ready to be stored and shown for approval."""
+    """A validated request, ready to be stored and shown for approval.
+
+    What BigCommerce was asked at submission travels with it (`customer_id`, the resolved
+    prices, the store's tax mode), so approving needs no second look-up.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -119,15 +168,30 @@ class OrderRequest(BaseModel):
     amount_paid: Decimal
     status_id: int
     notes: str = ""
+    discount: Decimal = Decimal("0")
+    tax: TaxCharge | None = None
+    tax_inclusive: bool = False
+    channel_id: int | None = None
+    # The BigCommerce customer found by email at submission (0: a guest); None for requests
+    # stored before the customer travelled with the request.
+    customer_id: int | None = None
 
     @property
-    def catalog_total(self) -> Decimal:
-        return sum((item.line_total for item in self.items), Decimal("0")) + self.shipping_cost
+    def figures(self) -> Figures:
+        return figures([item.line_total for item in self.items], discount=self.discount,
+                       shipping=self.shipping_cost,
+                       tax=self.tax.as_tax() if self.tax else None,
+                       tax_inclusive=self.tax_inclusive)
+
+    @property
+    def total(self) -> Decimal:
+        """What the order comes to: what the card shows and BigCommerce must hold."""
+        return self.figures.total
 
     @property
     def amount_mismatch(self) -> Decimal:
-        """Amount paid minus catalog total; zero when they agree."""
-        return self.amount_paid - self.catalog_total
+        """Amount paid minus the total; zero when they agree."""
+        return self.amount_paid - self.total
 
 
 class RequestState(StrEnum):

@@ -133,7 +133,9 @@ class Repository:
                     ref=ref, state=RequestState.PENDING, requester_id=requester_id,
                     origin_channel=origin_channel, payment_method=request.payment_method,
                     transaction_key=transaction_key(request.transaction_id),
-                    amount_paid=request.amount_paid, catalog_total=request.catalog_total,
+                    amount_paid=request.amount_paid,
+                    # The column keeps its first name; it holds the card's total.
+                    catalog_total=request.total,
                     currency=currency, body=request.model_dump(mode="json"),
                     created_at=now, updated_at=now,
                 ).returning(*requests.c)).mappings().one()
@@ -141,7 +143,7 @@ class Repository:
                     "payment_method": request.payment_method,
                     "transaction_id": request.transaction_id,
                     "amount_paid": str(request.amount_paid),
-                    "catalog_total": str(request.catalog_total),
+                    "total": str(request.total),
                 })
                 self.enqueue(conn, ref, Outbox.POST_CARD)
         except IntegrityError as exc:

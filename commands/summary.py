@@ -100,6 +100,7 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
 
         off = (select(requests.c.ref, requests.c.amount_paid, requests.c.catalog_total)
                .where(requests.c.created_at >= start, requests.c.created_at < end,
+                      requests.c.state != RequestState.REJECTED,
                       requests.c.amount_paid != requests.c.catalog_total)
                .order_by(requests.c.created_at))
         summary.mismatches = [(ref, Decimal(paid), Decimal(total))
@@ -114,6 +115,18 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
             requests.c.state == RequestState.ORDERED, requests.c.problem.is_not(None)
         ).order_by(requests.c.updated_at)
         summary.problems += [Problem(ref, problem) for ref, problem in conn.execute(troubled)]
+        # Orders recorded on the day whose BigCommerce total is not the card's (the order
+        # handler audits each one as it records it).
+        differ = (select(requests.c.ref, requests.c.order_total, requests.c.catalog_total,
+                         requests.c.currency)
+                  .join(audit_log, and_(audit_log.c.ref == requests.c.ref,
+                                        audit_log.c.action == "order_total_differs"))
+                  .where(audit_log.c.at >= start, audit_log.c.at < end)
+                  .order_by(audit_log.c.at))
+        summary.problems += [
+            Problem(ref, f"BigCommerce's order total is {Decimal(held):.2f} {currency}, the "
+                         f"card's {Decimal(card):.2f} {currency}")
+            for ref, held, card, currency in conn.execute(differ)]
         stuck = (select(outbox.c.ref, outbox.c.kind, outbox.c.last_error)
                  .where(outbox.c.done_at.is_(None), outbox.c.attempts >= STUCK_ATTEMPTS)
                  .order_by(outbox.c.id))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pycountry
 
 from commands.form_text import multiline_problem, single_line_problem
-from commands.item_lines import MAX_QUANTITY, ItemLine, parse_item_line
+from commands.items import ItemLine, parse_items
 from commands.models import (
     AWAITING_FULFILLMENT,
     PAYMENT_METHODS,
@@ -20,11 +20,15 @@ from commands.models import (
     LineItem,
     OrderRequest,
     RequestForm,
+    TaxCharge,
 )
+from commands.order_lines import CatalogEntry, CatalogLookup, CatalogUnavailable, resolve_lines
 from commands.transaction_key import KEY_LENGTH, transaction_key
 
+__all__ = ["DEFAULT_TERMS", "CatalogEntry", "CatalogLookup", "CatalogUnavailable", "FormTerms",
+           "validate_request"]
+
 MAX_TEXT = 255
-MAX_LINES = 100
 MAX_TRANSACTION_ID = 100
 MAX_NOTES = 3000
 MAX_AMOUNT = Decimal("10000000")
@@ -32,29 +36,30 @@ MAX_AMOUNT = Decimal("10000000")
 # mean 12.50 or 1250). Decimal() alone would also take 1e3, 12_000, NaN, "١٢" and "１２".
 _AMOUNT = re.compile(r"(?P<minus>-)?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<cents>\d*))?", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_RATE = re.compile(r"^(?P<rate>\d{1,3}(?:\.\d{1,4})?)\s*%$", re.ASCII)
+
+Errors = dict[str, str]
+PaymentBooked = Callable[[str, str], bool]
+# The BigCommerce customer id for an email (0: none, a guest order); raises CatalogUnavailable.
+CustomerLookup = Callable[[str], int]
 
 
 @dataclass(frozen=True)
-class CatalogEntry:
-    sku: str
-    name: str
-    product_id: int
-    variant_id: int
-    price: Decimal
-    purchasable: bool
+class FormTerms:
+    """What the settings and the store decide about the form."""
+
+    payment_methods: tuple[str, ...] = PAYMENT_METHODS
+    tax_inclusive: bool = False  # /v2/store is_price_entered_with_tax
+    # (channel id, name) of the active storefronts; with more than one the form asks which.
+    storefronts: tuple[tuple[int, str], ...] = ()
 
 
-class CatalogUnavailable(Exception):
-    """The catalog could not be asked in time; the message is for the requester."""
-
-
-Errors = dict[str, str]
-CatalogLookup = Callable[[list[str]], Mapping[str, CatalogEntry]]
-PaymentBooked = Callable[[str, str], bool]
+DEFAULT_TERMS = FormTerms()
 
 
 def validate_request(
-    form: RequestForm, *, lookup: CatalogLookup, payment_booked: PaymentBooked
+    form: RequestForm, *, lookup: CatalogLookup, payment_booked: PaymentBooked,
+    terms: FormTerms = DEFAULT_TERMS, customer: CustomerLookup | None = None,
 ) -> OrderRequest | Errors:
     """Check every field; return the request or `{field: message}` for each field that is wrong.
 
@@ -73,20 +78,35 @@ def validate_request(
                       FormField.SHIPPING_COST, required=False, allow_zero=True)
     paid = _money(text[FormField.AMOUNT_PAID], "Amount paid", errors, FormField.AMOUNT_PAID,
                   required=True, allow_zero=False)
-    method = _check_choice(text[FormField.PAYMENT_METHOD], PAYMENT_METHODS, "a payment method",
-                           errors, FormField.PAYMENT_METHOD)
+    discount = _money(text[FormField.DISCOUNT], "Discount", errors, FormField.DISCOUNT,
+                      required=False, allow_zero=True)
+    tax = _check_tax(text[FormField.TAX], errors)
+    channel_id = _check_storefront(text[FormField.STOREFRONT], terms, errors)
+    method = _check_choice(text[FormField.PAYMENT_METHOD], terms.payment_methods,
+                           "a payment method", errors, FormField.PAYMENT_METHOD)
     status_id = _check_status(text[FormField.ORDER_STATUS], errors)
     transaction_id = _check_transaction(text[FormField.TRANSACTION_ID], errors)
     notes = _check_notes(form.notes or "", errors)
-    lines = _parse_lines(form.items or "", errors)
+    lines, problems = parse_items(form.items or "", _price)
+    if problems:
+        errors[FormField.ITEMS] = _join(problems)
 
     if method and transaction_id and payment_booked(method, transaction_id):
         errors[FormField.TRANSACTION_ID] = (
             f"Transaction ID {transaction_id} was already booked as a {method} payment."
         )
     items: tuple[LineItem, ...] = ()
-    if lines:
-        items = _resolve_lines(lines, lookup, errors)
+    if lines and not problems:
+        items = _resolve(lines, lookup, errors)
+    shipping = shipping if shipping is not None else Decimal("0.00")
+    if items:
+        _check_discount_and_tax(items, shipping, discount, tax, terms, errors)
+    customer_id = 0
+    if customer is not None and not errors and text[FormField.EMAIL]:
+        try:
+            customer_id = customer(text[FormField.EMAIL])
+        except CatalogUnavailable as exc:
+            errors[FormField.EMAIL] = str(exc)
     if errors:
         return errors
 
@@ -107,7 +127,12 @@ def validate_request(
         customer_email=address.email,
         address=address,
         items=items,
-        shipping_cost=shipping if shipping is not None else Decimal("0.00"),
+        shipping_cost=shipping,
+        discount=discount or Decimal("0.00"),
+        tax=tax,
+        tax_inclusive=terms.tax_inclusive,
+        channel_id=channel_id,
+        customer_id=customer_id if customer is not None else None,
         payment_method=method,
         transaction_id=transaction_id,
         amount_paid=paid,
@@ -249,56 +274,62 @@ def _check_transaction(value: str | None, errors: Errors) -> str | None:
     return None
 
 
-def _parse_lines(raw: str, errors: Errors) -> list[ItemLine]:
-    numbered = [(n, line.strip()) for n, line in enumerate(raw.splitlines(), 1) if line.strip()]
-    if not numbered:
-        errors[FormField.ITEMS] = "Add at least one item, one per line: SKU x QTY."
-        return []
-    if len(numbered) > MAX_LINES:
-        errors[FormField.ITEMS] = f"Too many lines: at most {MAX_LINES} items per request."
-        return []
-    parsed = [parse_item_line(number, line) for number, line in numbered]
-    problems = [line for line in parsed if isinstance(line, str)]
-    if problems:
-        errors[FormField.ITEMS] = _join(problems)
-        return []
-    return [line for line in parsed if isinstance(line, ItemLine)]
+def _price(value: str) -> Decimal | None:
+    """A unit price on an Items line: the same rule as every amount on the form."""
+    errors: Errors = {}
+    return _money(value, "Price", errors, FormField.ITEMS, required=True, allow_zero=True)
 
 
-def _resolve_lines(
-    lines: list[ItemLine], lookup: CatalogLookup, errors: Errors
-) -> tuple[LineItem, ...]:
+def _check_tax(value: str | None, errors: Errors) -> TaxCharge | None:
+    if value is None:
+        return None
+    rate = _RATE.match(value)
+    if rate:
+        percent = Decimal(rate["rate"])
+        if percent > 100:
+            errors[FormField.TAX] = "A tax rate is from 0% to 100%."
+            return None
+        return TaxCharge(rate=percent)
+    amount = _money(value, "Tax", errors, FormField.TAX, required=True, allow_zero=True)
+    if amount is None:
+        errors[FormField.TAX] = "Tax is a rate like 8.25% or an amount like 4.95."
+        return None
+    return TaxCharge(amount=amount)
+
+
+def _check_storefront(value: str | None, terms: FormTerms, errors: Errors) -> int | None:
+    if len(terms.storefronts) < 2:
+        return None
+    ids = {str(channel_id): channel_id for channel_id, _name in terms.storefronts}
+    if value in ids:
+        return ids[value]
+    errors[FormField.STOREFRONT] = "Choose the storefront the order belongs to."
+    return None
+
+
+def _resolve(lines: list[ItemLine], lookup: CatalogLookup, errors: Errors
+             ) -> tuple[LineItem, ...]:
     try:
-        catalog = lookup(sorted({line.sku for line in lines}))
+        items, problems = resolve_lines(lines, lookup)
     except CatalogUnavailable as exc:
         errors[FormField.ITEMS] = str(exc)
         return ()
-    by_upper = {sku.upper(): entry for sku, entry in catalog.items()}
-    problems: list[str] = []
-    quantities: dict[str, int] = {}
-    entries: dict[str, CatalogEntry] = {}
-    for line in lines:
-        entry = catalog.get(line.sku) or by_upper.get(line.sku.upper())
-        if entry is None:
-            problems.append(f'Line {line.number}: unknown SKU "{line.sku}".')
-        elif not entry.purchasable:
-            problems.append(
-                f'Line {line.number}: "{entry.sku}" can\'t be purchased '
-                "(purchasing is disabled in BigCommerce)."
-            )
-        else:
-            quantities[entry.sku] = quantities.get(entry.sku, 0) + line.quantity
-            entries[entry.sku] = entry
-    over = [sku for sku, qty in quantities.items() if qty > MAX_QUANTITY]
-    problems += [f'"{sku}": at most {MAX_QUANTITY:,} in one request.' for sku in over]
     if problems:
         errors[FormField.ITEMS] = _join(problems)
-        return ()
-    return tuple(
-        LineItem(sku=sku, name=entries[sku].name, product_id=entries[sku].product_id,
-                 variant_id=entries[sku].variant_id, quantity=qty, unit_price=entries[sku].price)
-        for sku, qty in quantities.items()
-    )
+    return items
+
+
+def _check_discount_and_tax(items: tuple[LineItem, ...], shipping: Decimal,
+                            discount: Decimal | None, tax: TaxCharge | None, terms: FormTerms,
+                            errors: Errors) -> None:
+    subtotal = sum((item.line_total for item in items), Decimal("0"))
+    if discount is not None and discount > subtotal + shipping:
+        errors[FormField.DISCOUNT] = "The discount can't be more than the items plus shipping."
+        return
+    base = subtotal - (discount or 0) + shipping
+    if tax and tax.amount is not None and terms.tax_inclusive and tax.amount > base:
+        errors[FormField.TAX] = ("On this store prices include tax: the tax can't be more than "
+                                 "the order's total.")
 
 
 def _join(problems: list[str], shown: int = 3) -> str:

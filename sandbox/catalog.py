@@ -39,6 +39,29 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class ModifierValue:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A product modifier (products catalog v3 spec `productModifier_Full`): a choice or text the
+    shopper adds to a line without it being a variant."""
+
+    id: int
+    product_id: int
+    display_name: str
+    type: str  # "text" or a choice type such as "dropdown"
+    required: bool
+    values: tuple[ModifierValue, ...] = ()
+
+    @property
+    def is_text(self) -> bool:
+        return self.type in ("text", "multi_line_text", "numbers_only_text")
+
+
+@dataclass(frozen=True)
 class Product:
     id: int
     name: str
@@ -46,6 +69,7 @@ class Product:
     price: Decimal
     availability: str = "available"
     variants: tuple[Variant, ...] = field(default=())
+    modifiers: tuple[Modifier, ...] = field(default=())
 
     @property
     def has_options(self) -> bool:
@@ -59,6 +83,7 @@ class Customer:
     email: str
     first_name: str
     last_name: str
+    customer_group_id: int = 0
 
 
 def _opt(value_id: int, label: str, option_id: int, name: str) -> OptionValue:
@@ -89,6 +114,8 @@ PRODUCTS: tuple[Product, ...] = (
     Product(
         113, "Ceramic Mug", "MUG-WHT", Decimal("12.00"),
         variants=(Variant(205, 113, "MUG-WHT", Decimal("12.00")),),
+        modifiers=(Modifier(302, 113, "Gift wrap", "dropdown", required=False,
+                            values=(ModifierValue(3021, "Yes"), ModifierValue(3022, "No"))),),
     ),
     Product(
         114, "Wool Beanie", "BEANIE", Decimal("24.00"),
@@ -104,12 +131,34 @@ PRODUCTS: tuple[Product, ...] = (
                     inventory_level=0),
         ),
     ),
+    Product(
+        116, "Engraved Water Bottle", "BOTTLE-ENG", Decimal("25.00"),
+        variants=(Variant(209, 116, "BOTTLE-ENG", Decimal("25.00")),),
+        modifiers=(Modifier(301, 116, "Engraving", "text", required=True),),
+    ),
 )
 
 CUSTOMERS: tuple[Customer, ...] = (
     Customer(1, "jane@example.com", "Jane", "Doe"),
     Customer(2, "sam@example.com", "Sam", "Lee"),
     Customer(3, "ops@example.com", "Alex", "Kim"),
+    # In the wholesale group, whose price list reprices any order line sent without a price.
+    Customer(4, "buyer@wholesale.example.com", "Robin", "Park", customer_group_id=1),
+)
+
+# Customer group id → variant id → price: a price list assigned to the group (BigCommerce's
+# pricing service applies it to catalog lines that carry no explicit price).
+PRICE_LISTS: dict[int, dict[int, Decimal]] = {
+    1: {201: Decimal("15.00"), 202: Decimal("15.00"), 203: Decimal("17.00"),
+        205: Decimal("9.00"), 209: Decimal("20.00")},
+}
+
+# (id, name, status): the store's storefront channels (`GET /v3/channels`); the sandbox shows
+# the first one only, unless started with more storefronts.
+CHANNELS: tuple[tuple[int, str, str], ...] = (
+    (1, "Sandbox Outfitters", "active"),
+    (2, "Sandbox Outlet", "active"),
+    (3, "Sandbox Wholesale (closed)", "disabled"),
 )
 
 # (id, name, system_description, sort order) exactly as the V2 order-status example lists them.

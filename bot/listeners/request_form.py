@@ -12,12 +12,17 @@ from bot import ids
 from bot.listeners.budget import ACK_BUDGET, STORE_RESERVE
 from bot.services import Services
 from bot.views import form_from_view, metadata
+from commands.catalog import SLOW
 from commands.database import DatabaseUnavailable, time_left, within
 from commands.handlers import Invalid, submit_request
 from commands.models import FormField
-from commands.validation import CatalogEntry
+from commands.validation import CatalogEntry, FormTerms
 
 log = logging.getLogger(__name__)
+
+# The store's tax mode and currency are read once at start-up; a first submission before that
+# read finishes waits this long for it, out of the acknowledgement's budget.
+STORE_FACTS_BUDGET = 0.5
 
 
 def register(app: App, services: Services, wake_worker: Callable[[], None]) -> None:
@@ -28,17 +33,32 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                 "items": "You're not on the list of people who may record paid orders."})
             return
         # Validation has to finish inside the acknowledgement: that is the only way Slack
-        # shows errors on the form. The catalog lookup and the database share one budget: the
-        # request is stored in time or not at all.
+        # shows errors on the form. The store's facts, the catalog and customer lookups and the
+        # database share one budget: the request is stored in time or not at all.
         def lookup(skus: list[str]) -> Mapping[str, CatalogEntry]:
             return services.catalog.lookup(skus, budget=(time_left() or 0) - STORE_RESERVE)
 
+        asked = metadata(view)
+        form = form_from_view(view)
+        customer = services.catalog.start_customer_lookup(form.email or "")
         try:
             with within(ACK_BUDGET):
+                if services.store_info.load_within(STORE_FACTS_BUDGET) is None:
+                    ack(response_action="errors", errors={FormField.ITEMS: SLOW})
+                    return
+                terms = FormTerms(
+                    payment_methods=services.settings.payment_methods,
+                    tax_inclusive=services.store_info.tax_inclusive,
+                    # Only when the form showed the select: it was opened from what was known.
+                    storefronts=(services.store_info.storefronts if asked.get("storefronts")
+                                 else ()),
+                )
                 result = submit_request(
-                    form_from_view(view), requester_id=user,
-                    origin_channel=metadata(view).get("channel"), repo=services.repo,
-                    lookup=lookup, currency=services.store_info.currency,
+                    form, requester_id=user, origin_channel=asked.get("channel"),
+                    repo=services.repo, lookup=lookup, currency=services.store_info.currency,
+                    terms=terms,
+                    customer=lambda email: customer(
+                        email, budget=(time_left() or 0) - STORE_RESERVE),
                 )
         except DatabaseUnavailable as exc:
             log.warning("a request by %s was not stored: the database is %s", user, exc.reason)

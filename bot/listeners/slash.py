@@ -56,16 +56,19 @@ def register(app: App, services: Services) -> None:
             _say(respond, "You're not on the list of people who may record paid orders. "
                           "Ask your admin to add you to PAIDORDER_REQUESTERS.")
             return
-        _open_form(client, command, respond)
+        _open_form(client, command, respond, services)
 
     app.command(ids.COMMAND)(paidorder)
 
 
-def _open_form(client: WebClient, command: dict[str, Any], respond: Respond) -> None:
+def _open_form(client: WebClient, command: dict[str, Any], respond: Respond,
+               services: Services) -> None:
     # The trigger id lives 3 seconds: open the modal before anything else.
     try:
-        client.views_open(trigger_id=command["trigger_id"],
-                          view=request_modal(origin_channel=command.get("channel_id")))
+        client.views_open(trigger_id=command["trigger_id"], view=request_modal(
+            origin_channel=command.get("channel_id"),
+            payment_methods=services.settings.payment_methods,
+            storefronts=services.store_info.storefronts))
     except Exception:
         log.exception("could not open the request form for %s", command.get("user_id"))
         _say(respond, "Sorry, I couldn't open the form. Please run `/paidorder` again.")

@@ -14,8 +14,11 @@ from sandbox.bigcommerce.records import Hook
 from sandbox.bigcommerce.render import (
     page_of,
     render_address,
+    render_channel,
     render_customer,
     render_hook,
+    render_modifier,
+    render_options,
     render_order,
     render_order_product,
     render_product,
@@ -79,6 +82,9 @@ class _Api:
             ("v2", "GET", re.compile(order + r"/shipments/(\d+)"), self.get_shipment),
             ("v3", "GET", re.compile(r"/catalog/variants"), self.variants),
             ("v3", "GET", re.compile(r"/catalog/products"), self.products),
+            ("v3", "GET", re.compile(r"/catalog/products/(\d+)/modifiers"), self.modifiers),
+            ("v3", "GET", re.compile(r"/catalog/products/(\d+)/options"), self.options),
+            ("v3", "GET", re.compile(r"/channels"), self.channels),
             ("v3", "GET", re.compile(r"/customers"), self.customers),
             ("v3", "GET", re.compile(r"/hooks"), self.list_hooks),
             ("v3", "POST", re.compile(r"/hooks"), self.create_hook),
@@ -189,10 +195,28 @@ class _Api:
     def products(self, call: Call) -> Reply:
         q = call.query
         skus = _sku_filter(q)
-        include_variants = "variants" in csv_values(q.get("include", ""))
+        include = set(csv_values(q.get("include", "")))
         found = [p for p in self.state.products.values()
                  if (skus is None or p.sku in skus) and _ids_match(q, "id", p.id)]
-        return Reply(200, v3_collection([render_product(p, include_variants) for p in found], q))
+        return Reply(200, v3_collection([render_product(p, include) for p in found], q))
+
+    def _product(self, product_id: int) -> catalog.Product:
+        product = self.state.products.get(product_id)
+        if product is None:
+            raise ApiError(404, "The requested product was not found.")
+        return product
+
+    def modifiers(self, call: Call, product_id: int) -> Reply:
+        product = self._product(product_id)
+        return Reply(200, v3_collection([render_modifier(m) for m in product.modifiers],
+                                        call.query))
+
+    def options(self, call: Call, product_id: int) -> Reply:
+        return Reply(200, v3_collection(render_options(self._product(product_id)), call.query))
+
+    def channels(self, call: Call) -> Reply:
+        return Reply(200, v3_collection([render_channel(*c) for c in self.state.channels()],
+                                        call.query))
 
     def customers(self, call: Call) -> Reply:
         q = call.query

@@ -68,19 +68,23 @@ class _OrderBuilder:
         order_id = self.state._new_id("order")
         addresses = [self._address(order_id, raw) for raw in raw_addresses]
         address_id = addresses[0].id if addresses else 0
-        lines = [self._line(order_id, raw, address_id) for raw in raw_lines]
+        customer_id = self.state._customer_id(payload.get("customer_id", 0))
+        channel_id = parse_int("channel_id", payload.get("channel_id", 1), minimum=1)
+        if channel_id not in self.state.active_channel_ids():
+            raise invalid("channel_id")
+        lines = [self._line(order_id, raw, address_id, customer_id) for raw in raw_lines]
         for address in addresses[:1]:
             address.items_total = sum(line.quantity for line in lines)
         created = (parse_datetime("date_created", str(payload["date_created"]))
                    if payload.get("date_created") else now())
         return Order(
             id=order_id,
-            customer_id=self.state._customer_id(payload.get("customer_id", 0)),
+            customer_id=customer_id,
             status_id=_status_id(payload.get("status_id", 1)),
             date_created=created, date_modified=now(),
             billing_address=billing, money=_order_money(payload, lines),
             text={key: _text_field(key, payload.get(key)) for key in _TEXT_DEFAULTS},
-            channel_id=parse_int("channel_id", payload.get("channel_id", 1), minimum=1),
+            channel_id=channel_id,
             products=lines, addresses=addresses,
         )
 
@@ -92,7 +96,8 @@ class _OrderBuilder:
         return ShippingAddress(id=self.state._new_id("address"), order_id=order_id,
                                fields=fields, shipping_method=method)
 
-    def _line(self, order_id: int, raw: Any, address_id: int) -> OrderProduct:
+    def _line(self, order_id: int, raw: Any, address_id: int,
+              customer_id: int) -> OrderProduct:
         if not isinstance(raw, dict):
             raise invalid("products")
         quantity = parse_int("quantity", raw.get("quantity"), minimum=1)
@@ -101,29 +106,34 @@ class _OrderBuilder:
         product = self.state.products.get(parse_int("product_id", raw["product_id"]))
         if product is None:
             raise invalid("product_id")
-        variant = self._variant(product, raw)
+        variant_options, modifier_options = _split_options(product, raw.get("product_options"))
+        variant = self._variant(product, raw, variant_options)
+        chosen = _modifier_choices(product, modifier_options)
         if variant.purchasing_disabled or product.availability == "disabled":
             raise ApiError(400, f"The product '{product.name}' cannot be purchased.")
-        ex_tax, inc_tax = _line_prices(raw, default=variant.price)
+        # No price sent: BigCommerce's pricing service prices the line, price lists included.
+        ex_tax, inc_tax = _line_prices(raw, default=self.state.catalog_price(variant,
+                                                                            customer_id))
         return OrderProduct(
             id=self.state._new_id("order_product"), order_id=order_id, product_id=product.id,
             variant_id=variant.id, name=str(raw.get("name") or product.name), sku=variant.sku,
             upc=variant.upc, quantity=quantity, base_price=variant.price,
             price_ex_tax=ex_tax, price_inc_tax=inc_tax, order_address_id=address_id,
-            product_options=[_rendered_option(value) for value in variant.option_values],
+            product_options=[*(_rendered_option(value) for value in variant.option_values),
+                             *chosen],
         )
 
-    def _variant(self, product: catalog.Product, raw: dict) -> catalog.Variant:
-        options_invalid = ApiError(400, "The options of one or more products are invalid.")
+    def _variant(self, product: catalog.Product, raw: dict,
+                 variant_options: list[tuple[int, str]]) -> catalog.Variant:
         if raw.get("variant_id") is not None:
             variant = self.state.variants.get(parse_int("variant_id", raw["variant_id"]))
             if variant is None or variant.product_id != product.id:
-                raise options_invalid
+                raise OPTIONS_INVALID
             return variant
-        if raw.get("product_options"):
-            return _variant_by_options(product, raw["product_options"], options_invalid)
+        if variant_options:
+            return _variant_by_options(product, variant_options)
         if product.has_options:
-            raise options_invalid
+            raise OPTIONS_INVALID
         return product.variants[0]
 
     def _custom_line(self, order_id: int, raw: dict, quantity: int,
@@ -222,26 +232,87 @@ def _pickup_line_items(consignments: Any) -> list:
 
 
 def _line_prices(raw: dict, *, default: Decimal) -> tuple[Decimal, Decimal]:
-    # Sending only one of the pair is a client bug in real BigCommerce (§2.2); mirror the one.
-    ex_tax = raw.get("price_ex_tax", raw.get("price_inc_tax"))
-    inc_tax = raw.get("price_inc_tax", raw.get("price_ex_tax"))
-    if ex_tax is None:
+    _require_pair(raw, "price")
+    if raw.get("price_ex_tax") is None:
         return default, default
-    return parse_money("price_ex_tax", ex_tax), parse_money("price_inc_tax", inc_tax)
+    return (parse_money("price_ex_tax", raw["price_ex_tax"]),
+            parse_money("price_inc_tax", raw["price_inc_tax"]))
 
 
-def _variant_by_options(product: catalog.Product, options: Any,
-                        error: ApiError) -> catalog.Variant:
+def _require_pair(payload: dict, prefix: str) -> None:
+    """BigCommerce computes wrong totals from half a pair (orders v2 spec: override both halves);
+    the sandbox refuses it outright, so a client that sends one half is caught in tests."""
+    halves = [payload.get(f"{prefix}_ex_tax") is None, payload.get(f"{prefix}_inc_tax") is None]
+    if halves[0] != halves[1]:
+        raise ApiError(400, f"The fields '{prefix}_ex_tax' and '{prefix}_inc_tax' must be sent "
+                            "together.")
+
+
+OPTIONS_INVALID = ApiError(400, "The options of one or more products are invalid.")
+
+
+def _split_options(product: catalog.Product, options: Any
+                   ) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """`product_options` entries for the variant's options and for the product's modifiers."""
+    if options is None:
+        return [], []
     if not isinstance(options, list):
-        raise error
+        raise OPTIONS_INVALID
+    variant_option_ids = {v.option_id for variant in product.variants
+                          for v in variant.option_values}
+    modifier_ids = {modifier.id for modifier in product.modifiers}
+    variant_options, modifier_options = [], []
+    for entry in options:
+        try:
+            key, value = int(entry["id"]), entry["value"]
+        except (KeyError, TypeError, ValueError):
+            raise OPTIONS_INVALID from None
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise OPTIONS_INVALID
+        if key in variant_option_ids:
+            variant_options.append((key, str(value)))
+        elif key in modifier_ids:
+            modifier_options.append((key, str(value)))
+        else:
+            raise OPTIONS_INVALID
+    return variant_options, modifier_options
+
+
+def _variant_by_options(product: catalog.Product,
+                        options: list[tuple[int, str]]) -> catalog.Variant:
     try:
-        wanted = {(int(o["id"]), int(o["value"])) for o in options}
-    except (KeyError, TypeError, ValueError):
-        raise error from None
+        wanted = {(option_id, int(value)) for option_id, value in options}
+    except ValueError:
+        raise OPTIONS_INVALID from None
     for variant in product.variants:
         if {(v.option_id, v.id) for v in variant.option_values} == wanted:
             return variant
-    raise error
+    raise OPTIONS_INVALID
+
+
+def _modifier_choices(product: catalog.Product, options: list[tuple[int, str]]) -> list[dict]:
+    """The line's modifier values, rendered; a required modifier left out is refused."""
+    given = dict(options)
+    rendered = []
+    for modifier in product.modifiers:
+        value = given.get(modifier.id)
+        if value is None or (modifier.is_text and not value.strip()):
+            if modifier.required:
+                raise OPTIONS_INVALID
+            continue
+        if modifier.is_text:
+            shown = value
+        else:
+            shown = next((v.label for v in modifier.values if str(v.id) == value), None)
+            if shown is None:
+                raise OPTIONS_INVALID
+        rendered.append({
+            "option_id": modifier.id, "display_name": modifier.display_name,
+            "display_value": shown, "value": value, "name": modifier.display_name,
+            "type": "Text field" if modifier.is_text else "Multiple choice",
+            "display_style": "" if modifier.is_text else "Dropdown",
+        })
+    return rendered
 
 
 def _rendered_option(value: catalog.OptionValue) -> dict:
@@ -255,9 +326,8 @@ def _order_money(payload: dict, lines: list[OrderProduct]) -> dict[str, Decimal]
         return parse_money(key, payload[key]) if payload.get(key) is not None else fallback
 
     def pair(prefix: str, ex_default: Decimal, inc_default: Decimal) -> tuple[Decimal, Decimal]:
-        ex_key, inc_key = f"{prefix}_ex_tax", f"{prefix}_inc_tax"
-        ex_tax = amount(ex_key, amount(inc_key, ex_default))
-        return ex_tax, amount(inc_key, ex_tax if ex_key in payload else inc_default)
+        _require_pair(payload, prefix)
+        return amount(f"{prefix}_ex_tax", ex_default), amount(f"{prefix}_inc_tax", inc_default)
 
     sub_ex, sub_inc = pair("subtotal", sum((li.price_ex_tax * li.quantity for li in lines), ZERO),
                            sum((li.price_inc_tax * li.quantity for li in lines), ZERO))

@@ -127,7 +127,7 @@ def render_variant(variant: catalog.Variant) -> dict[str, Any]:
     }
 
 
-def render_product(product: catalog.Product, include_variants: bool) -> dict[str, Any]:
+def render_product(product: catalog.Product, include: set[str]) -> dict[str, Any]:
     body = {
         "id": product.id, "name": product.name, "type": "physical", "sku": product.sku,
         "price": float(product.price), "calculated_price": float(product.price),
@@ -137,16 +137,65 @@ def render_product(product: catalog.Product, include_variants: bool) -> dict[str
         "inventory_tracking": "variant" if product.has_options else "product",
         "base_variant_id": None if product.has_options else product.variants[0].id,
     }
-    if include_variants:
+    if "variants" in include:
         body["variants"] = [render_variant(v) for v in product.variants]
+    if "modifiers" in include:
+        body["modifiers"] = [render_modifier(m) for m in product.modifiers]
+    if "options" in include:
+        body["options"] = render_options(product)
     return body
+
+
+def render_modifier(modifier: catalog.Modifier) -> dict[str, Any]:
+    """Products catalog v3 spec `productModifier_Full`."""
+    return {
+        "id": modifier.id, "product_id": modifier.product_id,
+        "name": f"{modifier.display_name}{modifier.product_id}",
+        "display_name": modifier.display_name, "type": modifier.type,
+        "required": modifier.required, "sort_order": 0, "config": {},
+        "option_values": [
+            {"id": value.id, "option_id": modifier.id, "label": value.label,
+             "sort_order": index, "value_data": None, "is_default": False,
+             "adjusters": {"price": None, "weight": None, "image_url": "",
+                           "purchasing_disabled": {"status": False, "message": ""}}}
+            for index, value in enumerate(modifier.values)
+        ],
+    }
+
+
+def render_options(product: catalog.Product) -> list[dict[str, Any]]:
+    """The product's variant options (products catalog v3 spec `productOption_Full`)."""
+    options: dict[int, dict[str, Any]] = {}
+    for variant in product.variants:
+        for value in variant.option_values:
+            option = options.setdefault(value.option_id, {
+                "id": value.option_id, "product_id": product.id,
+                "display_name": value.option_display_name, "type": "rectangles",
+                "sort_order": len(options), "option_values": [],
+            })
+            if all(v["id"] != value.id for v in option["option_values"]):
+                option["option_values"].append({"id": value.id, "label": value.label,
+                                                "sort_order": len(option["option_values"]),
+                                                "value_data": None, "is_default": False})
+    return list(options.values())
+
+
+def render_channel(channel_id: int, name: str, status: str) -> dict[str, Any]:
+    """A `GET /v3/channels` entry (BigCommerce channels v3)."""
+    return {
+        "id": channel_id, "name": name, "type": "storefront", "platform": "bigcommerce",
+        "status": status, "is_listable_from_ui": True, "is_visible": True,
+        "date_created": "2024-01-02T15:04:05Z", "date_modified": "2024-01-02T15:04:05Z",
+        "external_id": "", "icon_url": "", "config_meta": {},
+    }
 
 
 def render_customer(customer: catalog.Customer) -> dict[str, Any]:
     return {
         "id": customer.id, "email": customer.email, "first_name": customer.first_name,
         "last_name": customer.last_name, "company": "", "phone": "", "notes": "",
-        "tax_exempt_category": "", "customer_group_id": 0, "registration_ip_address": "",
+        "tax_exempt_category": "", "customer_group_id": customer.customer_group_id,
+        "registration_ip_address": "",
         "date_created": "2024-01-02T15:04:05Z", "date_modified": "2024-01-02T15:04:05Z",
         "address_count": 0, "attribute_count": 0, "channel_ids": [1], "origin_channel_id": 1,
         "accepts_product_review_abandoned_cart_emails": False,

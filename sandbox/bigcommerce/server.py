@@ -97,7 +97,8 @@ class SandboxServer:
     def __init__(self, *, store_hash: str = "sandbox", access_token: str = "sandbox-token",
                  host: str = "127.0.0.1", port: int = 0,
                  quota: int = 150, window_seconds: float = 30.0,
-                 strict_gateway: bool = False) -> None:
+                 strict_gateway: bool = False, storefronts: int = 1,
+                 tax_inclusive: bool = False) -> None:
         self.store_hash = store_hash
         # Like a strict gateway in front of the API: refuse any call, GET included, that does
         # not say `Accept` and `Content-Type: application/json` (the specs mark both required).
@@ -106,6 +107,11 @@ class SandboxServer:
         self.requests: list[RecordedRequest] = []
         self.webhooks = WebhookDispatcher(store_hash, self._hooks_for)
         self.state = SandboxState(store_hash, self.webhooks.emit)
+        # Two or more: a Multi-Storefront store (`GET /v3/channels` lists them).
+        self.state.storefronts = storefronts
+        # Prices entered with tax (`/v2/store` is_price_entered_with_tax). Like a store with
+        # automatic tax, the sandbox computes no tax on API orders either way.
+        self.state.store["is_price_entered_with_tax"] = tax_inclusive
         self.rate_limiter = RateLimiter(quota, window_seconds)
         self._api = _Api(self.state, lambda: f"{self.url}/stores/{self.store_hash}")
         self._faults: list[Fault] = []

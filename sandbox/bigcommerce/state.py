@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sandbox import catalog
@@ -34,6 +35,9 @@ class SandboxState:
         self.products = {product.id: product for product in catalog.PRODUCTS}
         self.variants = {v.id: v for product in catalog.PRODUCTS for v in product.variants}
         self.customers = {customer.id: customer for customer in catalog.CUSTOMERS}
+        self.price_lists = catalog.PRICE_LISTS
+        # How many of catalog.CHANNELS the store shows (more than one: Multi-Storefront).
+        self.storefronts = 1
         self.orders: dict[int, Order] = {}
         self.hooks: dict[int, Hook] = {}
         self._emit = emit
@@ -44,6 +48,18 @@ class SandboxState:
         value = self._next[kind]
         self._next[kind] = value + 1
         return value
+
+    def channels(self) -> list[tuple[int, str, str]]:
+        return list(catalog.CHANNELS[:max(self.storefronts, 1)])
+
+    def active_channel_ids(self) -> set[int]:
+        return {cid for cid, _name, status in self.channels() if status == "active"}
+
+    def catalog_price(self, variant: catalog.Variant, customer_id: int) -> Decimal:
+        """What BigCommerce's pricing service charges this customer for `variant`."""
+        customer = self.customers.get(customer_id)
+        group = customer.customer_group_id if customer else 0
+        return self.price_lists.get(group, {}).get(variant.id, variant.price)
 
     def order(self, order_id: int) -> Order:
         found = self.orders.get(order_id)

@@ -66,7 +66,7 @@ def test_formatting_typed_in_the_form_shows_literally_on_the_card(
     ({"amount_paid": "５６.９８"}, "amount_paid",
      "Amount paid must be written with the digits 0-9, like 49.90."),
     ({"items": "MUG-WHT\nTSHIRT-RED-M 2"}, "items",
-     "Line 2: write it as SKU x QTY, e.g. TSHIRT-RED-M x 2."),
+     'Line 2: write it as SKU x QTY, e.g. TSHIRT-RED-M x 2, or "Name" x QTY @ PRICE.'),
     ({"first_name": "Jane\u202eeoD"}, "first_name",
      "First name has a hidden character that can disguise text (such as a text-direction "
      "override); type it again without it."),

@@ -69,6 +69,23 @@ def test_an_odd_catalog_answer_at_submit_is_an_inline_error_and_stores_nothing(
     assert slack.messages(APPROVALS) == []
 
 
+def test_an_odd_customer_answer_at_submit_is_an_inline_error_and_stores_nothing(
+    quiet_bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer,
+) -> None:
+    """The customer is looked up at submission and travels with the request, so an answer about
+    them that can't be used is told on the form, never after an approval."""
+    view = open_form(player, slack)
+    store.answer_oddly("GET", rf"{BASE}/v3/customers", drop=("id",), times=100)
+
+    body = player.submit(REQUESTER, view, GOOD_FORM).json()
+
+    assert body["response_action"] == "errors"
+    assert body["errors"]["email"].startswith("BigCommerce's answer about the customer can't "
+                                              "be used (")
+    assert count(quiet_bot, requests) == 0
+    assert slack.messages(APPROVALS) == []
+
+
 @pytest.mark.parametrize(("drop", "changes", "names"), [
     (("status_id",), {}, "order #"),
     (("id",), {}, "an order with external id PO-"),
@@ -109,9 +126,8 @@ def test_an_odd_answer_to_the_create_records_one_failure_and_one_order(
 
 
 @pytest.mark.parametrize(("path", "drop", "orders", "says"), [
-    (rf"{BASE}/v3/customers", ("id",), 0, "answer about the customer can't be used (id"),
     (rf"{BASE}/v2/orders", ("status_id",), 1, "can't be used (status_id of order"),
-], ids=["customer-without-id", "looked-up-order-without-status"])
+], ids=["looked-up-order-without-status"])
 def test_an_odd_answer_before_the_create_fails_the_request_once(
     quiet_bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer,
     path: str, drop: tuple[str, ...], orders: int, says: str,

@@ -317,8 +317,15 @@ def test_the_order_body_is_what_bigcommerce_needs(sqlite_repo: Repository) -> No
     assert body["customer_id"] == 7
     assert body["billing_address"] == address
     assert body["shipping_addresses"] == [address]
-    assert body["products"] == [{"product_id": 111, "variant_id": 201, "quantity": 2},
-                                {"product_id": 113, "variant_id": 205, "quantity": 1}]
+    assert body["products"] == [
+        {"product_id": 111, "variant_id": 201, "quantity": 2,
+         "price_ex_tax": 19.99, "price_inc_tax": 19.99},
+        {"product_id": 113, "variant_id": 205, "quantity": 1,
+         "price_ex_tax": 12.0, "price_inc_tax": 12.0}]
+    # Every money pair, so the store's price lists and tax settings change nothing.
+    assert (body["subtotal_ex_tax"], body["subtotal_inc_tax"]) == ("51.98", "51.98")
+    assert (body["total_ex_tax"], body["total_inc_tax"]) == ("56.98", "56.98")
+    assert body["discount_amount"] == "0.00"
     assert body["shipping_cost_ex_tax"] == "5.00"
     assert body["shipping_cost_inc_tax"] == "5.00"
     assert body["payment_method"] == "Bank transfer"

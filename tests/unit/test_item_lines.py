@@ -77,11 +77,11 @@ def test_at_most_100_lines() -> None:
 
 
 @pytest.mark.parametrize("line", ["MUG-WHT x 2 please", "Ceramic Mug x 2", "MUG-WHT x",
-                                  "MUG-WHT 2", "MUG-WHT x 2 @ 15", "MUG-WHT × × 2", "2 x MUG-WHT",
+                                  "MUG-WHT 2", "MUG-WHT x 2 @", "MUG-WHT × × 2", "2 x MUG-WHT",
                                   "MUG-WHT\x00 x 2"])
 def test_a_line_that_cannot_be_read_says_how_to_write_it(line: str) -> None:
     assert only_error(FormField.ITEMS, items=f"MUG-WHT\n{line}") == (
-        "Line 2: write it as SKU x QTY, e.g. TSHIRT-RED-M x 2.")
+        'Line 2: write it as SKU x QTY, e.g. TSHIRT-RED-M x 2, or "Name" x QTY @ PRICE.')
 
 
 def test_an_x_inside_a_sku_is_part_of_the_sku() -> None:

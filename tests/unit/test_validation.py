@@ -95,11 +95,11 @@ def test_a_good_form_becomes_an_order_request_with_resolved_items() -> None:
 
 def test_money_is_decimal_everywhere() -> None:
     request = valid()
-    amounts = [request.shipping_cost, request.amount_paid, request.catalog_total,
+    amounts = [request.shipping_cost, request.amount_paid, request.total,
                request.amount_mismatch, *(i.unit_price for i in request.items),
                *(i.line_total for i in request.items)]
     assert all(type(a) is Decimal for a in amounts), amounts
-    assert request.catalog_total == Decimal("56.98")
+    assert request.total == Decimal("56.98")
     assert request.shipping_cost == Decimal("5.00")
 
 
