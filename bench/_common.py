@@ -124,6 +124,19 @@ def make_pending(bot: Any, count: int, prefix: str) -> list[str]:
     return refs
 
 
+def insert_history(repo: Any, rows: list[dict[str, Any]], audit: list[dict[str, Any]]) -> None:
+    """Bulk-insert generated request rows and their audit lines, in chunks SQLite accepts."""
+    from sqlalchemy import insert
+
+    from commands.schema import audit_log, requests
+
+    with repo.transaction() as conn:
+        for chunk in range(0, len(rows), 2000):
+            conn.execute(insert(requests), rows[chunk:chunk + 2000])
+        for chunk in range(0, len(audit), 5000):
+            conn.execute(insert(audit_log), audit[chunk:chunk + 5000])
+
+
 def drained(bot: Any, timeout: float) -> bool:
     return bool(wait_until(lambda: not bot.services.repo.pending_jobs(), timeout, 0.2))
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from _common import begin, median, table
+from _common import begin, insert_history, median, table
 
 TZ = ZoneInfo("America/Chicago")
 LAST_DAY = date(2026, 3, 9)  # the range crosses the DST change of 8 March
@@ -33,10 +33,8 @@ EXPORT_GOAL = 2.0
 
 
 def populate(repo, orders: int) -> None:
-    from sqlalchemy import insert
 
     from commands.models import PAYMENT_METHODS, Address, LineItem, OrderRequest
-    from commands.schema import audit_log, requests
 
     address = Address(first_name="Jane", last_name="Doe", street_1="12 Main St", city="Austin",
                       state="Texas", zip="78701", country="United States", country_iso2="US",
@@ -78,11 +76,7 @@ def populate(repo, orders: int) -> None:
                       "detail": {}})
         audit.append({"at": at + timedelta(seconds=1), "ref": ref, "actor": "bigcommerce",
                       "action": "order_created", "detail": {"order_id": 100 + i}})
-    with repo.transaction() as conn:
-        for chunk in range(0, len(rows), 2000):
-            conn.execute(insert(requests), rows[chunk:chunk + 2000])
-        for chunk in range(0, len(audit), 5000):
-            conn.execute(insert(audit_log), audit[chunk:chunk + 5000])
+    insert_history(repo, rows, audit)
 
 
 def timed(work, runs: int) -> tuple[list[float], object]:

@@ -20,17 +20,15 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from _common import GOOD_FORM, begin, median, pct, table
+from _common import GOOD_FORM, begin, insert_history, median, pct, table
 
 DAY = date(2025, 3, 12)
 TZ = ZoneInfo("America/Chicago")
 
 
 def populate(repo, orders: int) -> None:
-    from sqlalchemy import insert
 
     from commands.models import PAYMENT_METHODS, RequestState
-    from commands.schema import audit_log, requests
 
     start = datetime(2025, 3, 12, 6, 0, tzinfo=UTC)  # 00:00 in Chicago
     body = {"note": "summary reads columns only", **GOOD_FORM}
@@ -68,11 +66,7 @@ def populate(repo, orders: int) -> None:
                           "action": "approved", "detail": {}})
             audit.append({"at": at + timedelta(seconds=3), "ref": ref, "actor": "bigcommerce",
                           "action": "order_created", "detail": {"order_id": 100 + i}})
-    with repo.transaction() as conn:
-        for chunk in range(0, len(rows), 2000):
-            conn.execute(insert(requests), rows[chunk:chunk + 2000])
-        for chunk in range(0, len(audit), 5000):
-            conn.execute(insert(audit_log), audit[chunk:chunk + 5000])
+    insert_history(repo, rows, audit)
 
 
 def main(argv: list[str] | None = None) -> int:

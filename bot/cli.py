@@ -111,6 +111,11 @@ def _register_webhooks(url: str) -> int:
 def _serve(port: int, *, force_http: bool) -> int:
     from bot import logs
     logs.configure(_log_format())
+    # Installed first: a SIGTERM that arrives while the bot is still starting (a container
+    # stopped during a slow Socket Mode connect) must stop it cleanly, not kill it half-way.
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopped.set())
     try:
         settings = load_settings()
         logs.configure(settings.paidorder_log_format, secrets=logs.secrets_of(settings))
@@ -132,9 +137,6 @@ def _serve(port: int, *, force_http: bool) -> int:
             log.error("could not open the Socket Mode connection: %s", exc)
             bot.stop()
             return 1
-    stopped = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopped.set())
     stopped.wait()
     log.info("stopping: no new requests; finishing the work in flight")
     if handler is not None:

@@ -3,7 +3,7 @@ naming the endpoint and the field (never the token), asked once and never repeat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,13 +15,6 @@ from tests.conftest import order_body
 
 BASE = "/stores/sandbox"
 ORDER = rf"{BASE}/v2/orders/\d+"
-
-
-@pytest.fixture
-def store() -> Iterator[SandboxServer]:
-    server = SandboxServer(quota=0).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
