@@ -14,7 +14,8 @@ from bot.listeners.budget import ACK_BUDGET
 from bot.services import Services
 from bot.views import metadata, reject_modal
 from commands.database import DatabaseUnavailable, within
-from commands.handlers import Invalid, Refused, approve_request, may_decide, reject_request
+from commands.handlers import Invalid, approve_request, reject_request
+from commands.permissions import Refused, may_decide
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from bot.services import Services
 from bot.text import code, escape
 from bot.views import request_modal
 from commands.bigcommerce import BigCommerceError
+from commands.permissions import may_post_summary, may_request, may_see_order, may_ship
 from commands.repository import Outbox
 from commands.shipping import ShipRefused, parse_order_id, parse_ship, read_order, ship_order
 
@@ -52,9 +53,9 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         # After the ack: a user-group lookup may need a Slack API call.
-        if not services.requesters.includes(command["user_id"]):
-            _say(respond, "You're not on the list of people who may record paid orders. "
-                          "Ask your admin to add you to PAIDORDER_REQUESTERS.")
+        refusal = may_request(command["user_id"], services.requesters)
+        if refusal:
+            _say(respond, refusal.message)
             return
         _open_form(client, command, respond, services)
 
@@ -91,20 +92,29 @@ def _run_after_ack(action: Subcommand, services: Services, command: dict[str, An
 
 def status(services: Services, command: dict[str, Any], rest: str) -> str:
     order_id = parse_order_id(rest.split()[0] if rest.split() else "")
+    stored = services.repo.by_order_id(order_id)
+    # Decided before BigCommerce is asked anything: other orders are none of the bot's business.
+    refusal = may_see_order(command["user_id"], order_id, stored,
+                            requesters=services.requesters, approvers=services.approvers)
+    if refusal:
+        return refusal.message
+    assert stored is not None  # may_see_order refuses the orders the bot didn't record
     view = read_order(services.bigcommerce, order_id)
-    return order_status_text(view, services.repo.by_order_id(order_id),
+    return order_status_text(view, stored,
                              control_panel_url=services.store_info.control_panel_url)
 
 
 def ship(services: Services, command: dict[str, Any], rest: str) -> str:
-    if not services.requesters.includes(command["user_id"]):
-        return "Only the people who may record paid orders may ship them."
     order = parse_ship(rest)
-    shipment = ship_order(order, bigcommerce=services.bigcommerce)
     stored = services.repo.by_order_id(order.order_id)
-    if stored is not None:
-        services.repo.enqueue_now(stored.ref, Outbox.REFRESH_ORDER)
-        services.wake_worker()
+    refusal = may_ship(command["user_id"], order.order_id, stored,
+                       approvers=services.approvers)
+    if refusal:
+        return refusal.message
+    assert stored is not None  # may_ship refuses the orders the bot didn't record
+    shipment = ship_order(order, bigcommerce=services.bigcommerce)
+    services.repo.enqueue_now(stored.ref, Outbox.REFRESH_ORDER)
+    services.wake_worker()
     after = services.bigcommerce.get_order(order.order_id)
     return (f"Shipment {shipment.id} added to order #{order.order_id} "
             f"({escape(order.carrier)} {escape(order.tracking_number)}). "
@@ -112,6 +122,9 @@ def ship(services: Services, command: dict[str, Any], rest: str) -> str:
 
 
 def summary(services: Services, command: dict[str, Any], rest: str) -> str:
+    refusal = may_post_summary(command["user_id"], services.approvers)
+    if refusal:
+        return refusal.message
     today = datetime.now(services.settings.timezone).date()
     post_summary(services, today, title=f"Paid orders so far today · {today:%a %d %b}")
     return f"Posted the summary to <#{services.settings.summary_channel}>."
