@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot import ids
 from bot.cards import order_status_text
 from bot.export import export
+from bot.listeners.deliveries import handled_before, retry_attempt, trigger_spent
 from bot.scheduler import post_summary
 from bot.services import Services
 from bot.text import code, escape
@@ -35,7 +36,8 @@ default this month) as a CSV file, by direct message.
 
 
 def register(app: App, services: Services) -> None:
-    def paidorder(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def paidorder(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond,
+                  request: BoltRequest) -> None:
         text = (command.get("text") or "").strip()
         word = text.split(maxsplit=1)[0].lower() if text else ""
         if word == "help":
@@ -45,7 +47,8 @@ def register(app: App, services: Services) -> None:
         if word in SUBCOMMANDS:
             ack()
             action = SUBCOMMANDS[word]
-            services.later(lambda: _run_after_ack(action, services, command, rest, respond))
+            services.later(lambda: _run_after_ack(word, action, services, command, rest,
+                                                  respond, request))
             return
         if word:
             ack(text=f"I don't know {code(word[:30])}.\n\n{USAGE}",
@@ -70,15 +73,23 @@ def _open_form(client: WebClient, command: dict[str, Any], respond: Respond,
             origin_channel=command.get("channel_id"),
             payment_methods=services.settings.payment_methods,
             storefronts=services.store_info.storefronts))
-    except Exception:
+    except Exception as exc:
+        if trigger_spent(exc):
+            # A retry or replay of a command whose form is already open: nothing to say.
+            log.info("the form for this /paidorder was already opened")
+            return
         log.exception("could not open the request form for %s", command.get("user_id"))
         _say(respond, "Sorry, I couldn't open the form. Please run `/paidorder` again.")
 
 
-def _run_after_ack(action: Subcommand, services: Services, command: dict[str, Any], rest: str,
-                   respond: Respond) -> None:
+def _run_after_ack(word: str, action: Subcommand, services: Services, command: dict[str, Any],
+                   rest: str, respond: Respond, request: BoltRequest) -> None:
     """Slow work after the ack; any failure is told to the user, never raised."""
     try:
+        if word in ONCE and handled_before(services, command, kind=word,
+                                           user_id=command["user_id"],
+                                           attempt=retry_attempt(request)):
+            return
         _say(respond, action(services, command, rest))
     except ShipRefused as exc:
         _say(respond, str(exc))
@@ -133,6 +144,9 @@ def summary(services: Services, command: dict[str, Any], rest: str) -> str:
 Subcommand = Callable[[Services, dict[str, Any], str], str]
 SUBCOMMANDS: dict[str, Subcommand] = {"status": status, "ship": ship, "summary": summary,
                                       "export": export}
+# Subcommands that change something or post somewhere: a retry or a replay of one (the same
+# trigger_id) is answered quietly instead of doing it again.
+ONCE = frozenset({"ship", "summary", "export"})
 
 
 def _say(respond: Respond, text: str) -> None:
