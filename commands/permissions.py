@@ -44,6 +44,8 @@ def may_request(user_id: str, requesters: Roster) -> Refused | None:
 def may_see_order(user_id: str, order_id: int, stored: StoredRequest | None, *,
                   requesters: Roster, approvers: Roster) -> Refused | None:
     """`/paidorder status`; `stored` is the bot's request for `order_id`, if it has one."""
+    if stored is not None and user_id == stored.requester_id:
+        return None  # whoever may ship an order may see it, even if no longer a requester
     if not requesters.includes(user_id) and not approvers.includes(user_id):
         return Refused("Only the people who may record paid orders, and approvers, "
                        "may look up orders.")

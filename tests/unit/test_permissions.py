@@ -83,6 +83,15 @@ def test_ship_is_for_the_approvers_and_the_requester_of_that_order(user: str,
     assert allowed(may_ship(user, ORDER_ID, stored(), approvers=APPROVERS)) is expected
 
 
+def test_the_requester_of_an_order_may_follow_it_after_leaving_the_requester_list() -> None:
+    theirs = stored(requester="U0FORMER")
+    assert may_ship("U0FORMER", ORDER_ID, theirs, approvers=APPROVERS) is None
+    assert may_see_order("U0FORMER", ORDER_ID, theirs, requesters=REQUESTERS,
+                         approvers=APPROVERS) is None
+    assert may_see_order("U0FORMER", ORDER_ID, stored(), requesters=REQUESTERS,
+                         approvers=APPROVERS) is not None
+
+
 @pytest.mark.parametrize("user", ROLES)
 def test_orders_the_bot_never_recorded_are_refused_to_everyone(user: str) -> None:
     not_ours = Refused("Order #555 wasn't recorded with /paidorder, "
