@@ -20,6 +20,7 @@ from tests.conftest import (
     APPROVALS,
     APPROVER,
     OUTSIDER,
+    REQUESTER,
     SALES,
     SIGNING_SECRET,
     submit_request,
@@ -163,3 +164,17 @@ def test_a_replay_to_another_replica_is_ignored_too(
 
     quiet_moment(two)
     assert summaries(slack) == 1
+
+
+def test_a_retried_paidorder_does_not_say_the_form_failed(
+    bot: Bot, player: SlackRequests, slack: SlackStandIn
+) -> None:
+    before = len(slack.ephemerals)
+    first = player.command(REQUESTER, SALES)
+    slack.wait_for("views.open", count=1)
+
+    player.retry(first, attempt=1)
+
+    wait_until(lambda: len(slack.calls_to("views.open")) == 2, "the retry's views.open")
+    quiet_moment(bot)
+    assert len(slack.ephemerals) == before  # the form is open; nothing to apologise for
