@@ -70,7 +70,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         player.submit(OTHER_REQUESTER, view, {**GOOD_FORM, "transaction_id": "BT-2"})
         wait_until(lambda: len(slack.messages(APPROVALS)) >= 2, "the second request's card")
         foreign = bot.services.bigcommerce.create_order(order_body("NOT-OURS"))
-        yield World(bot, player, slack, store, card["order_id"], int(foreign["id"]))
+        yield World(bot, player, slack, store, card["order_id"], foreign.id)
     finally:
         player.http.close()
         bot.stop()
