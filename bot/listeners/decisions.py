@@ -54,9 +54,12 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
         ref = body["actions"][0]["value"]
         attempt = retry_attempt(request)
         try:
-            if handled_before(services, body, kind="reject", user_id=user, attempt=attempt):
-                return
-            refusal = may_decide(user, services.repo.get(ref), services.approvers)
+            # The form must open within the trigger's 3 seconds: bound the database work.
+            with within(ACK_BUDGET):
+                if handled_before(services, body, kind="reject", user_id=user,
+                                  attempt=attempt):
+                    return
+                refusal = may_decide(user, services.repo.get(ref), services.approvers)
             if refusal:
                 if not (attempt and refusal.repeat):
                     _refuse(client, body, refusal.message)
