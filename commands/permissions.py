@@ -74,7 +74,7 @@ def may_post_summary(user_id: str, approvers: Roster) -> Refused | None:
 def may_export(user_id: str, approvers: Roster) -> Refused | None:
     if approvers.includes(user_id):
         return None
-    return Refused("Only approvers may export the recorded orders.")
+    return Refused("Only approvers may export orders.")
 
 
 def may_decide(user_id: str, stored: StoredRequest | None, approvers: Roster) -> Refused | None:

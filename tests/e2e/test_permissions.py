@@ -1,4 +1,5 @@
-"""Who may do what, over real HTTP: each role runs each command as a signed slash command.
+"""Who may do what, over real HTTP: each role runs `/paidorder`, status, ship, summary and
+export as signed slash commands.
 
 One bot for the module (PAIDORDER_REQUESTERS set, so outsiders exist): REQUESTER's request became
 an order, OTHER_REQUESTER has a request of their own. Allowed shipments each take one item, so
@@ -185,3 +186,19 @@ def test_anyone_else_is_refused_the_summary(world: World, user: str) -> None:
     assert answer == "Only approvers may post the summary."
     time.sleep(0.2)
     assert summaries(world) == before
+
+
+# -- export: the approvers --------------------------------------------------------------------
+
+@pytest.mark.parametrize("user", [APPROVER, GROUP_APPROVER])
+def test_approvers_may_export(world: World, user: str) -> None:
+    answer = ask(world.player, world.slack, user, "export")
+    assert "as a CSV file in a direct message" in answer
+
+
+@pytest.mark.parametrize("user", [REQUESTER, OTHER_REQUESTER, OUTSIDER])
+def test_anyone_else_is_refused_the_export(world: World, user: str) -> None:
+    uploads = len(world.slack.calls_to("files.completeUploadExternal"))
+    answer = ask(world.player, world.slack, user, "export")
+    assert answer == "Only approvers may export orders."
+    assert len(world.slack.calls_to("files.completeUploadExternal")) == uploads

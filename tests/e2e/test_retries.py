@@ -178,3 +178,18 @@ def test_a_retried_paidorder_does_not_say_the_form_failed(
     wait_until(lambda: len(slack.calls_to("views.open")) == 2, "the retry's views.open")
     quiet_moment(bot)
     assert len(slack.ephemerals) == before  # the form is open; nothing to apologise for
+
+
+def test_a_replayed_export_sends_one_file(
+    bot: Bot, player: SlackRequests, slack: SlackStandIn
+) -> None:
+    place_order(bot, player, slack)
+    before = len(slack.ephemerals)
+    first = player.command(APPROVER, SALES, "export")
+    wait_until(lambda: len(slack.ephemerals) > before, "the export's answer")
+
+    player.replay(first)
+
+    quiet_moment(bot)
+    assert len(slack.calls_to("files.completeUploadExternal")) == 1
+    assert len(slack.ephemerals) == before + 1

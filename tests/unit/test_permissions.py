@@ -110,7 +110,7 @@ def test_summary_and_export_are_for_the_approvers(user: str, expected: bool) -> 
     assert allowed(may_export(user, APPROVERS)) is expected
     if not expected:
         assert may_export(user, APPROVERS) == Refused(
-            "Only approvers may export the recorded orders.")
+            "Only approvers may export orders.")
 
 
 @pytest.mark.parametrize(("user", "expected"), [
