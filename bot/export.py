@@ -11,19 +11,17 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.services import Services
 from bot.text import escape
 from commands.export import ExportRefused, export_orders, parse_range
+from commands.permissions import may_export
 
 log = logging.getLogger(__name__)
 
 
-def may_export(services: Services, user: str) -> bool:
-    """Exports show every recorded payment, so only approvers get them."""
-    return services.approvers.includes(user)
-
-
 def export(services: Services, command: dict[str, Any], rest: str) -> str:
     user = command["user_id"]
-    if not may_export(services, user):
-        return "Only approvers may export orders."
+    # Exports show every recorded payment; who may have them is decided with every other rule.
+    refusal = may_export(user, services.approvers)
+    if refusal:
+        return refusal.message
     tz = services.settings.timezone
     try:
         span = parse_range(rest, today=datetime.now(tz).date())

@@ -22,6 +22,7 @@ from commands.bigcommerce_answers import Order
 from commands.form_text import multiline_problem
 from commands.models import RequestForm, RequestState
 from commands.orders import order_body
+from commands.permissions import Refused, already_decided, may_decide
 from commands.repository import PaymentAlreadyBooked, Repository, StoredRequest
 from commands.roster import Roster
 from commands.validation import (
@@ -53,13 +54,6 @@ class Decided:
     stored: StoredRequest
 
 
-@dataclass(frozen=True)
-class Refused:
-    """The click or submission changes nothing; `message` says why, in plain words."""
-
-    message: str
-
-
 class RetryLater(Exception):
     """The order may or may not exist yet; try again later, looking it up first."""
 
@@ -84,19 +78,6 @@ def submit_request(
     return Submitted(stored)
 
 
-def may_decide(user_id: str, stored: StoredRequest | None, approvers: Roster) -> Refused | None:
-    """The one place that decides whether `user_id` may approve or reject a request."""
-    if stored is None:
-        return Refused("That request no longer exists.")
-    if user_id == stored.requester_id:
-        return Refused("You can't approve or reject your own request; another approver must.")
-    if not approvers.includes(user_id):
-        return Refused("Only approvers can approve or reject paid-order requests.")
-    if stored.state != RequestState.PENDING:
-        return Refused(_already_decided(stored))
-    return None
-
-
 def approve_request(ref: str, *, user_id: str, repo: Repository,
                     approvers: Roster) -> Decided | Refused:
     stored = repo.get(ref)
@@ -106,7 +87,8 @@ def approve_request(ref: str, *, user_id: str, repo: Repository,
     approved = repo.approve(ref, user_id)
     if approved is None:  # another approver or a double click won the race
         current = repo.get(ref)
-        return Refused(_already_decided(current) if current else "That request no longer exists.")
+        return already_decided(current, user_id) if current else Refused(
+            "That request no longer exists.")
     return Decided(approved)
 
 
@@ -126,7 +108,8 @@ def reject_request(ref: str, *, user_id: str, reason: str, repo: Repository,
     rejected = repo.reject(ref, user_id, reason)
     if rejected is None:
         current = repo.get(ref)
-        return Refused(_already_decided(current) if current else "That request no longer exists.")
+        return already_decided(current, user_id) if current else Refused(
+            "That request no longer exists.")
     return Decided(rejected)
 
 
@@ -203,11 +186,3 @@ def _unusable_answer(ref: str, exc: UnusableAnswer, *, repo: Repository) -> None
         problem = (f"BigCommerce's answer about the customer can't be used ({exc.field}), so no "
                    "order was created.")
     repo.record_failure(ref, problem)
-
-
-def _already_decided(stored: StoredRequest) -> str:
-    if stored.state == RequestState.REJECTED:
-        return f"{stored.ref} was already rejected by <@{stored.decided_by}>."
-    if stored.state == RequestState.PENDING:
-        return f"{stored.ref} is still waiting for a decision."
-    return f"{stored.ref} was already approved by <@{stored.decided_by}>."

@@ -177,3 +177,15 @@ report_failures = Table(
     Column("error", Text, nullable=False),
 )
 Index("ix_report_failures_at", report_failures.c.at)
+
+# Slack deliveries already handled, by their trigger_id (unique per click or command): a retry
+# or a replay repeats it. Rows older than the retention are deleted as new ones arrive.
+slack_deliveries = Table(
+    "slack_deliveries",
+    metadata,
+    Column("trigger_id", String(255), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+Index("ix_slack_deliveries_received_at", slack_deliveries.c.received_at)

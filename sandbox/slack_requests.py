@@ -48,6 +48,22 @@ class SlackRequests:
         return self.http.post(self.events_url, data=body.encode(), headers=all_headers,
                               timeout=10)
 
+    def replay(self, response: requests.Response) -> requests.Response:
+        """Send the request behind `response` again, byte for byte: the same body, timestamp and
+        signature, as someone who captured it could within the signature window."""
+        sent = response.request
+        return self.http.post(self.events_url, data=sent.body, headers=dict(sent.headers),
+                              timeout=10)
+
+    def retry(self, response: requests.Response, attempt: int = 1,
+              reason: str = "http_timeout") -> requests.Response:
+        """Slack's retry of the request behind `response`: the same body, signed again, with
+        `X-Slack-Retry-Num` and `X-Slack-Retry-Reason`."""
+        body = response.request.body
+        text = body.decode() if isinstance(body, bytes) else str(body or "")
+        return self.send(text, headers={"X-Slack-Retry-Num": str(attempt),
+                                        "X-Slack-Retry-Reason": reason})
+
     def command(self, user: str, channel: str, text: str = "", **send: Any) -> requests.Response:
         body = urlencode({
             "token": "legacy-verification-token", "team_id": self.team_id,

@@ -6,28 +6,33 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 
 from bot import ids
 from bot.listeners.budget import ACK_BUDGET
+from bot.listeners.deliveries import handled_before, retry_attempt, trigger_spent
 from bot.services import Services
 from bot.views import metadata, reject_modal
 from commands.database import DatabaseUnavailable, within
-from commands.handlers import Invalid, Refused, approve_request, may_decide, reject_request
+from commands.handlers import Invalid, approve_request, reject_request
+from commands.permissions import Refused, may_decide
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services, wake_worker: Callable[[], None]) -> None:
-    def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def approve(ack: Ack, body: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
         ack()
-        services.later(lambda: _approve(body, client))
+        services.later(lambda: _approve(body, client, retry_attempt(request)))
 
-    def _approve(body: dict[str, Any], client: WebClient) -> None:
+    def _approve(body: dict[str, Any], client: WebClient, attempt: int) -> None:
         user = body["user"]["id"]
         ref = body["actions"][0]["value"]
         try:
+            if handled_before(services, body, kind="approve", user_id=user,
+                              attempt=attempt):
+                return
             result = approve_request(ref, user_id=user, repo=services.repo,
                                      approvers=services.approvers)
         except Exception:
@@ -36,22 +41,35 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                                   "nothing was changed. Please try again.")
             return
         if isinstance(result, Refused):
-            _refuse(client, body, result.message)
+            # A retry that finds the user's own approval done has nothing to tell them.
+            if not (attempt and result.repeat):
+                _refuse(client, body, result.message)
             return
         log.info("request %s approved by %s", ref, user)
         wake_worker()
 
-    def reject(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def reject(ack: Ack, body: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
         ack()
         user = body["user"]["id"]
         ref = body["actions"][0]["value"]
+        attempt = retry_attempt(request)
         try:
-            refusal = may_decide(user, services.repo.get(ref), services.approvers)
+            # The form must open within the trigger's 3 seconds: bound the database work.
+            with within(ACK_BUDGET):
+                if handled_before(services, body, kind="reject", user_id=user,
+                                  attempt=attempt):
+                    return
+                refusal = may_decide(user, services.repo.get(ref), services.approvers)
             if refusal:
-                _refuse(client, body, refusal.message)
+                if not (attempt and refusal.repeat):
+                    _refuse(client, body, refusal.message)
                 return
             client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref))
-        except Exception:
+        except Exception as exc:
+            if trigger_spent(exc):
+                # An earlier delivery of this click already opened the form.
+                log.info("the reject form for %s was already opened", ref)
+                return
             log.exception("could not open the reject form for %s", ref)
             _refuse(client, body, "I couldn't open the reject form; please try again.")
 

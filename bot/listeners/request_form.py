@@ -16,6 +16,7 @@ from commands.catalog import SLOW
 from commands.database import DatabaseUnavailable, time_left, within
 from commands.handlers import Invalid, submit_request
 from commands.models import FormField
+from commands.permissions import may_request
 from commands.validation import CatalogEntry, FormTerms
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,9 @@ STORE_FACTS_BUDGET = 0.5
 def register(app: App, services: Services, wake_worker: Callable[[], None]) -> None:
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
-        if not services.requesters.includes(user):
-            ack(response_action="errors", errors={
-                "items": "You're not on the list of people who may record paid orders."})
+        refusal = may_request(user, services.requesters)
+        if refusal:
+            ack(response_action="errors", errors={"items": refusal.message})
             return
         # Validation has to finish inside the acknowledgement: that is the only way Slack
         # shows errors on the form. The store's facts, the catalog and customer lookups and the

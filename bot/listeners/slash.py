@@ -7,17 +7,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot import ids
 from bot.cards import order_status_text
 from bot.export import export
+from bot.listeners.deliveries import handled_before, retry_attempt, trigger_spent
 from bot.scheduler import post_summary
 from bot.services import Services
 from bot.text import code, escape
 from bot.views import request_modal
 from commands.bigcommerce import BigCommerceError
+from commands.permissions import may_post_summary, may_request, may_see_order, may_ship
 from commands.repository import Outbox
 from commands.shipping import ShipRefused, parse_order_id, parse_ship, read_order, ship_order
 
@@ -34,7 +36,8 @@ default this month) as a CSV file, by direct message.
 
 
 def register(app: App, services: Services) -> None:
-    def paidorder(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def paidorder(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond,
+                  request: BoltRequest) -> None:
         text = (command.get("text") or "").strip()
         word = text.split(maxsplit=1)[0].lower() if text else ""
         if word == "help":
@@ -44,7 +47,8 @@ def register(app: App, services: Services) -> None:
         if word in SUBCOMMANDS:
             ack()
             action = SUBCOMMANDS[word]
-            services.later(lambda: _run_after_ack(action, services, command, rest, respond))
+            services.later(lambda: _run_after_ack(word, action, services, command, rest,
+                                                  respond, request))
             return
         if word:
             ack(text=f"I don't know {code(word[:30])}.\n\n{USAGE}",
@@ -52,9 +56,9 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         # After the ack: a user-group lookup may need a Slack API call.
-        if not services.requesters.includes(command["user_id"]):
-            _say(respond, "You're not on the list of people who may record paid orders. "
-                          "Ask your admin to add you to PAIDORDER_REQUESTERS.")
+        refusal = may_request(command["user_id"], services.requesters)
+        if refusal:
+            _say(respond, refusal.message)
             return
         _open_form(client, command, respond, services)
 
@@ -69,15 +73,23 @@ def _open_form(client: WebClient, command: dict[str, Any], respond: Respond,
             origin_channel=command.get("channel_id"),
             payment_methods=services.settings.payment_methods,
             storefronts=services.store_info.storefronts))
-    except Exception:
+    except Exception as exc:
+        if trigger_spent(exc):
+            # A retry or replay of a command whose form is already open: nothing to say.
+            log.info("the form for this /paidorder was already opened")
+            return
         log.exception("could not open the request form for %s", command.get("user_id"))
         _say(respond, "Sorry, I couldn't open the form. Please run `/paidorder` again.")
 
 
-def _run_after_ack(action: Subcommand, services: Services, command: dict[str, Any], rest: str,
-                   respond: Respond) -> None:
+def _run_after_ack(word: str, action: Subcommand, services: Services, command: dict[str, Any],
+                   rest: str, respond: Respond, request: BoltRequest) -> None:
     """Slow work after the ack; any failure is told to the user, never raised."""
     try:
+        if word in ONCE and handled_before(services, command, kind=word,
+                                           user_id=command["user_id"],
+                                           attempt=retry_attempt(request)):
+            return
         _say(respond, action(services, command, rest))
     except ShipRefused as exc:
         _say(respond, str(exc))
@@ -91,20 +103,29 @@ def _run_after_ack(action: Subcommand, services: Services, command: dict[str, An
 
 def status(services: Services, command: dict[str, Any], rest: str) -> str:
     order_id = parse_order_id(rest.split()[0] if rest.split() else "")
+    stored = services.repo.by_order_id(order_id)
+    # Decided before BigCommerce is asked anything: other orders are none of the bot's business.
+    refusal = may_see_order(command["user_id"], order_id, stored,
+                            requesters=services.requesters, approvers=services.approvers)
+    if refusal:
+        return refusal.message
+    assert stored is not None  # may_see_order refuses the orders the bot didn't record
     view = read_order(services.bigcommerce, order_id)
-    return order_status_text(view, services.repo.by_order_id(order_id),
+    return order_status_text(view, stored,
                              control_panel_url=services.store_info.control_panel_url)
 
 
 def ship(services: Services, command: dict[str, Any], rest: str) -> str:
-    if not services.requesters.includes(command["user_id"]):
-        return "Only the people who may record paid orders may ship them."
     order = parse_ship(rest)
-    shipment = ship_order(order, bigcommerce=services.bigcommerce)
     stored = services.repo.by_order_id(order.order_id)
-    if stored is not None:
-        services.repo.enqueue_now(stored.ref, Outbox.REFRESH_ORDER)
-        services.wake_worker()
+    refusal = may_ship(command["user_id"], order.order_id, stored,
+                       approvers=services.approvers)
+    if refusal:
+        return refusal.message
+    assert stored is not None  # may_ship refuses the orders the bot didn't record
+    shipment = ship_order(order, bigcommerce=services.bigcommerce)
+    services.repo.enqueue_now(stored.ref, Outbox.REFRESH_ORDER)
+    services.wake_worker()
     after = services.bigcommerce.get_order(order.order_id)
     return (f"Shipment {shipment.id} added to order #{order.order_id} "
             f"({escape(order.carrier)} {escape(order.tracking_number)}). "
@@ -112,6 +133,9 @@ def ship(services: Services, command: dict[str, Any], rest: str) -> str:
 
 
 def summary(services: Services, command: dict[str, Any], rest: str) -> str:
+    refusal = may_post_summary(command["user_id"], services.approvers)
+    if refusal:
+        return refusal.message
     today = datetime.now(services.settings.timezone).date()
     post_summary(services, today, title=f"Paid orders so far today · {today:%a %d %b}")
     return f"Posted the summary to <#{services.settings.summary_channel}>."
@@ -120,6 +144,9 @@ def summary(services: Services, command: dict[str, Any], rest: str) -> str:
 Subcommand = Callable[[Services, dict[str, Any], str], str]
 SUBCOMMANDS: dict[str, Subcommand] = {"status": status, "ship": ship, "summary": summary,
                                       "export": export}
+# Subcommands that change something or post somewhere: a retry or a replay of one (the same
+# trigger_id) is answered quietly instead of doing it again.
+ONCE = frozenset({"ship", "summary", "export"})
 
 
 def _say(respond: Respond, text: str) -> None:

@@ -24,10 +24,14 @@ from typing import Any
 
 import pytest
 import requests
+from slack_bolt import BoltRequest
+from slack_bolt.adapter.socket_mode.internals import build_headers
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot import ids
 from bot.cli import main
 from bot.config import Settings
+from bot.listeners.deliveries import retry_attempt
 from bot.runtime import Bot
 from bot.socket_mode import connect
 from sandbox.bigcommerce import SandboxServer
@@ -122,14 +126,15 @@ class WebSocketStandIn:
     def wait_connected(self, timeout: float = 5) -> None:
         assert self._connected.wait(timeout), "the bot never opened the WebSocket"
 
-    def envelope(self, kind: str, payload: dict[str, Any], timeout: float = 5
-                 ) -> tuple[dict[str, Any], float]:
+    def envelope(self, kind: str, payload: dict[str, Any], timeout: float = 5,
+                 retry_attempt: int = 0) -> tuple[dict[str, Any], float]:
         """Send one envelope; return the bot's ack for it and how long the ack took."""
         envelope_id = str(uuid.uuid4())
         sent = time.monotonic()
         self.send({"envelope_id": envelope_id, "type": kind, "payload": payload,
-                   "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
-                   "retry_reason": ""})
+                   "accepts_response_payload": kind != "events_api",
+                   "retry_attempt": retry_attempt,
+                   "retry_reason": "timeout" if retry_attempt else ""})
         with self._cond:
             found = self._cond.wait_for(
                 lambda: [a for a in self.acks if a.get("envelope_id") == envelope_id], timeout)
@@ -258,6 +263,37 @@ def test_a_slash_command_over_the_socket_opens_the_form(
         assert time.monotonic() < deadline, "health still reports a connection after close"
         time.sleep(0.02)
     assert bot.health()[1]["slack"]["connected"] is False
+
+
+def test_bolt_shows_a_socket_mode_retry_as_the_http_retry_header() -> None:
+    envelope = SocketModeRequest(type="interactive", envelope_id="e1", payload={},
+                                 retry_attempt=2, retry_reason="timeout")
+    request = BoltRequest(mode="socket_mode", body={}, headers=build_headers(envelope))
+    assert retry_attempt(request) == 2
+    assert retry_attempt(BoltRequest(mode="socket_mode", body={})) == 0
+
+
+def test_a_retried_summary_over_the_socket_posts_once(
+        socket_bot: Bot, slack: SlackStandIn, websocket: WebSocketStandIn) -> None:
+    handler = connect(socket_bot, APP_TOKEN)
+    try:
+        websocket.wait_connected()
+        payload = {
+            "token": "legacy", "team_id": slack.team_id, "channel_id": SALES,
+            "user_id": APPROVER, "command": ids.COMMAND, "text": "summary",
+            "api_app_id": "A0TEST", "response_url": slack.response_url("sock-summary"),
+            "trigger_id": slack.new_trigger_id(APPROVER),
+        }
+        websocket.envelope("slash_commands", payload)
+        slack.wait_for("response_url", count=1)
+        websocket.envelope("slash_commands", payload, retry_attempt=1)
+        time.sleep(0.4)  # long enough for a listener that (wrongly) ran again to post
+        posts = [c for c in slack.calls_to("chat.postMessage")
+                 if "so far today" in str(c.args.get("text"))]
+        assert len(posts) == 1
+        assert len(slack.calls_to("response_url")) == 1
+    finally:
+        handler.close()
 
 
 def _free_port() -> int:

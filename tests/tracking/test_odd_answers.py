@@ -119,7 +119,7 @@ def test_an_odd_answer_to_the_create_records_one_failure_and_one_order(
     assert jobs == 1 and count(quiet_bot, outbox, outbox.c.done_at.is_(None)) == 0
     assert [r.method for r in store.requests if r.path == f"{BASE}/v2/orders"].count("POST") == 1
 
-    summary = ask(player, slack, REQUESTER, "summary")
+    summary = ask(player, slack, APPROVER, "summary")
     assert "Posted the summary" in summary
     posted = render_blocks(slack.messages(APPROVALS)[-1].blocks)
     assert "Needs a person" in posted and card["ref"] in posted
@@ -165,7 +165,7 @@ def test_an_odd_order_on_a_webhook_refresh_is_flagged_once_not_retried_forever(
     gets = [r for r in store.requests if r.method == "GET"
             and r.path == f"{BASE}/v2/orders/{card['order_id']}"]
     assert len(gets) == 1
-    ask(player, slack, REQUESTER, "summary")
+    ask(player, slack, APPROVER, "summary")
     posted = render_blocks(slack.messages(APPROVALS)[-1].blocks)
     assert "Needs a person" in posted and card["ref"] in posted
 
