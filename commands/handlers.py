@@ -121,8 +121,10 @@ def reject_request(ref: str, *, user_id: str, reason: str, repo: Repository,
 
 
 def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceClient,
-                      external_source: str) -> None:
+                      external_source: str) -> str | None:
     """Make sure the approved request `ref` has exactly one BigCommerce order.
+
+    Returns "created" or "adopted" when this call recorded the order, else None.
 
     BigCommerce has no idempotency key, so the request reference travels in
     `external_order_id` and is looked up before every create, including every retry. Any
@@ -131,12 +133,12 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
     """
     stored = repo.get(ref)
     if stored is None or stored.state != RequestState.APPROVED:
-        return
+        return None
     try:
         existing = bigcommerce.find_orders_by_external_id(ref)
         if existing:
-            repo.record_order(ref, min(existing, key=lambda o: o.id), adopted=True)
-            return
+            first = min(existing, key=lambda o: o.id)
+            return "adopted" if repo.record_order(ref, first, adopted=True) else None
         customer = bigcommerce.customer_by_email(stored.request.customer_email)
         body = order_body(stored, customer_id=customer.id if customer else 0,
                           external_source=external_source)
@@ -145,17 +147,17 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
         order = bigcommerce.create_order(body)
     except UnusableAnswer as exc:
         _unusable_answer(ref, exc, repo=repo)
-        return
+        return None
     except (AuthenticationFailed, PermissionDenied) as exc:
         # A configuration problem: keep the approval and retry once the admin has fixed it.
         repo.note_problem(ref, f"BigCommerce refused the bot's credentials: {exc}")
         raise RetryLater(str(exc)) from exc
     except (InvalidRequest, NotFound) as exc:
         repo.record_failure(ref, f"BigCommerce refused the order: {exc}")
-        return
+        return None
     except BigCommerceError as exc:
         raise RetryLater(str(exc)) from exc
-    repo.record_order(ref, order, adopted=False)
+    return "created" if repo.record_order(ref, order, adopted=False) else None
 
 
 def _unusable_answer(ref: str, exc: UnusableAnswer, *, repo: Repository) -> None:

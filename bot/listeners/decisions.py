@@ -35,6 +35,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             _refuse(client, body, "Something went wrong recording your approval; "
                                   "nothing was changed. Please try again.")
             return
+        services.metrics.request(result)
         if isinstance(result, Refused):
             _refuse(client, body, result.message)
             return
@@ -48,6 +49,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
         try:
             refusal = may_decide(user, services.repo.get(ref), services.approvers)
             if refusal:
+                services.metrics.request(refusal)
                 _refuse(client, body, refusal.message)
                 return
             client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref))
@@ -68,6 +70,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             log.warning("a rejection of %s was not stored: the database is %s", ref, exc.reason)
             ack(response_action="errors", errors={ids.REASON_BLOCK: str(exc)})
             return
+        services.metrics.request(result)
         if isinstance(result, Invalid):
             ack(response_action="errors", errors={ids.REASON_BLOCK: result.errors["reason"]})
         elif isinstance(result, Refused):

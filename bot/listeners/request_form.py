@@ -24,6 +24,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         if not services.requesters.includes(user):
+            services.metrics.refused()
             ack(response_action="errors", errors={
                 "items": "You're not on the list of people who may record paid orders."})
             return
@@ -44,6 +45,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             log.warning("a request by %s was not stored: the database is %s", user, exc.reason)
             ack(response_action="errors", errors={FormField.ITEMS: str(exc)})
             return
+        services.metrics.request(result)
         if isinstance(result, Invalid):
             ack(response_action="errors", errors=result.errors)
             return

@@ -53,6 +53,7 @@ def register(app: App, services: Services) -> None:
         ack()
         # After the ack: a user-group lookup may need a Slack API call.
         if not services.requesters.includes(command["user_id"]):
+            services.metrics.refused()
             _say(respond, "You're not on the list of people who may record paid orders. "
                           "Ask your admin to add you to PAIDORDER_REQUESTERS.")
             return
