@@ -44,14 +44,22 @@ def hook_states(bigcommerce: BigCommerceClient) -> list[HookState]:
 
 
 def reactivate_hooks(bigcommerce: BigCommerceClient) -> list[HookState]:
-    """Turn every deactivated hook of the bot's back on; return all of them, as they are now."""
+    """Turn every deactivated hook of the bot's back on; return all of them, as they are now.
+
+    One hook that cannot be re-enabled does not stop the others; it stays inactive, reported.
+    """
     states = []
     for hook in hook_states(bigcommerce):
         if not hook.active:
-            bigcommerce.request("PUT", f"/v3/hooks/{hook.id}", json={"is_active": True})
-            log.warning("BigCommerce had deactivated webhook %s (%s → %s); re-enabled it",
-                        hook.id, hook.scope, hook.destination)
-            hook = HookState(hook.id, hook.scope, hook.destination, True, reactivated=True)
+            try:
+                bigcommerce.request("PUT", f"/v3/hooks/{hook.id}", json={"is_active": True})
+            except BigCommerceError as exc:
+                log.warning("BigCommerce had deactivated webhook %s (%s → %s) and refused to "
+                            "re-enable it: %s", hook.id, hook.scope, hook.destination, exc)
+            else:
+                log.warning("BigCommerce had deactivated webhook %s (%s → %s); re-enabled it",
+                            hook.id, hook.scope, hook.destination)
+                hook = HookState(hook.id, hook.scope, hook.destination, True, reactivated=True)
         states.append(hook)
     return states
 
