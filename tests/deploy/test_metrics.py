@@ -18,6 +18,7 @@ from sqlalchemy import insert
 
 from bot import ids
 from bot.runtime import Bot
+from commands.bigcommerce import AuthenticationFailed
 from commands.schema import outbox
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn
@@ -164,3 +165,15 @@ def test_each_bot_has_its_own_registry(start_bot: Callable[..., Bot]) -> None:
 
     assert sample(scrape(first), "paidorder_requests_total", outcome="submitted") == 1
     assert sample(scrape(second), "paidorder_requests_total", outcome="submitted") == 0
+
+
+def test_a_refused_token_shows_as_401_for_the_alert_rule(bot: Bot, store: SandboxServer) -> None:
+    before = scrape(bot)
+    store.access_token = "rotated-by-the-admin"
+
+    with pytest.raises(AuthenticationFailed):
+        bot.services.bigcommerce.store()
+
+    labels = {"method": "GET", "endpoint": "/v2/store", "status": "401"}
+    assert sample(scrape(bot), "paidorder_bigcommerce_calls_total", **labels) - \
+        sample(before, "paidorder_bigcommerce_calls_total", **labels) == 1
