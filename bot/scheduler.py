@@ -60,7 +60,8 @@ class Scheduler:
                                 next_run_time=self._now() + timedelta(seconds=5))
         # BigCommerce deactivates failing or idle hooks; turn ours back on at start-up and daily.
         self._scheduler.add_job(self.services.hooks.run, "interval", days=1, id="webhook_upkeep",
-                                coalesce=True, max_instances=1, next_run_time=self._now())
+                                coalesce=True, max_instances=1, misfire_grace_time=None,
+                                next_run_time=self._now())
         self._scheduler.start()
         self.catch_up()
         return self
