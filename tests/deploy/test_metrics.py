@@ -177,3 +177,33 @@ def test_a_refused_token_shows_as_401_for_the_alert_rule(bot: Bot, store: Sandbo
     labels = {"method": "GET", "endpoint": "/v2/store", "status": "401"}
     assert sample(scrape(bot), "paidorder_bigcommerce_calls_total", **labels) - \
         sample(before, "paidorder_bigcommerce_calls_total", **labels) == 1
+
+
+def test_an_order_found_after_a_lost_answer_counts_as_adopted(
+        bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer) -> None:
+    store.inject("POST", r"/stores/[^/]+/v2/orders", "500_after")  # made, but the answer lost
+    before = settle(bot)
+    card = submit_request(player, slack)
+
+    player.click(APPROVER, APPROVALS, card, ids.APPROVE, card["ref"])
+    wait_for_order(store)
+    deadline = time.monotonic() + 15
+    while not sample(after := scrape(bot), "paidorder_orders_total", how="adopted"):
+        assert time.monotonic() < deadline, "the order was never adopted"
+        time.sleep(0.05)
+
+    assert sample(after, "paidorder_orders_total", how="created") == \
+        sample(before, "paidorder_orders_total", how="created")
+    assert sample(after, "paidorder_bigcommerce_calls_total", method="POST",
+                  endpoint="/v2/orders", status="500") == 1
+
+
+def test_a_summary_slack_refuses_counts_as_failed(start_bot: Callable[..., Bot]) -> None:
+    bot = start_bot(paidorder_summary_channel="C0NOWHERE")
+
+    assert bot.scheduler.daily_summary() is False
+
+    samples = scrape(bot)
+    assert sample(samples, "paidorder_summary_runs_total", result="failed") == 1
+    assert sample(samples, "paidorder_slack_calls_total", method="chat.postMessage",
+                  status="channel_not_found") == 1
