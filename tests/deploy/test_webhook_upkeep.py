@@ -18,6 +18,7 @@ import requests
 from bot import check
 from bot.runtime import Bot
 from commands.bigcommerce import BigCommerceClient
+from commands.bigcommerce_answers import Hook
 from commands.webhooks import register_webhooks
 from sandbox.bigcommerce import SandboxServer
 from tests.conftest import WEBHOOK_SECRET, order_body
@@ -41,13 +42,13 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0) 
         time.sleep(0.05)
 
 
-def deactivated_hooks(store: SandboxServer) -> list[dict[str, Any]]:
+def deactivated_hooks(store: SandboxServer) -> list[Hook]:
     """The bot's two hooks, plus someone else's, all switched off on BigCommerce's side."""
     bigcommerce = client_for(store)
     ours = register_webhooks(bigcommerce, DEAD_END, WEBHOOK_SECRET)
     theirs = bigcommerce.create_hook("store/order/created", "https://erp.example.com/hooks", {})
     for hook in [*ours, theirs]:
-        store.deactivate_hook(hook["id"])
+        store.deactivate_hook(hook.id)
     return ours
 
 
@@ -58,7 +59,7 @@ def test_the_sandbox_deactivates_a_hook_whose_deliveries_keep_failing(
     register_webhooks(client_for(store), DEAD_END, WEBHOOK_SECRET)
     order = client_for(store).create_order(order_body("PO-UPKEEP"))
 
-    store.set_status(order["id"], 2)
+    store.set_status(order.id, 2)
 
     wait_until(lambda: hooks_by_scope(store)["store/order/statusUpdated"] is False,
                "the failing hook was never deactivated")
@@ -80,11 +81,11 @@ def test_the_bot_re_enables_its_own_deactivated_hooks_at_start_up(
 
     bot = start_bot()
 
-    wait_until(lambda: all(hooks_by_scope(store)[h["scope"]] for h in ours),
+    wait_until(lambda: all(hooks_by_scope(store)[h.scope] for h in ours),
                "the bot's hooks stayed inactive")
     assert hooks_by_scope(store)["store/order/created"] is False  # not ours: left alone
     puts = [r.path for r in store.requests if r.method == "PUT"]
-    assert sorted(puts) == sorted(f"/stores/{store.store_hash}/v3/hooks/{h['id']}" for h in ours)
+    assert sorted(puts) == sorted(f"/stores/{store.store_hash}/v3/hooks/{h.id}" for h in ours)
     wait_until(lambda: len(requests.get(f"{bot.url}/healthz", timeout=5)
                            .json()["webhooks"]["hooks"]) == 2, "/healthz never showed the hooks")
     report = requests.get(f"{bot.url}/healthz", timeout=5).json()["webhooks"]
@@ -106,7 +107,7 @@ def test_an_inactive_hook_shows_in_healthz_without_making_it_unhealthy(
     answer = requests.get(f"{bot.url}/healthz", timeout=5)
     assert answer.status_code == 200 and answer.json()["ok"] is True
     hooks = answer.json()["webhooks"]["hooks"]
-    assert {h["id"]: h["active"] for h in hooks} == {h["id"]: False for h in ours}
+    assert {h["id"]: h["active"] for h in hooks} == {h.id: False for h in ours}
 
 
 def test_without_a_webhook_secret_upkeep_is_off(
@@ -118,14 +119,14 @@ def test_without_a_webhook_secret_upkeep_is_off(
 
     report = requests.get(f"{bot.url}/healthz", timeout=5).json()["webhooks"]
     assert report["upkeep"] == "off"
-    assert not any(hooks_by_scope(store)[h["scope"]] for h in ours)
+    assert not any(hooks_by_scope(store)[h.scope] for h in ours)
     assert not [r for r in store.requests if r.method == "PUT"]
 
 
 def test_paidorder_check_shows_each_hook_and_its_state(
         store: SandboxServer, settings_values: dict[str, Any]) -> None:
     ours = deactivated_hooks(store)
-    client_for(store).request("PUT", f"/v3/hooks/{ours[0]['id']}", json={"is_active": True})
+    client_for(store).request("PUT", f"/v3/hooks/{ours[0].id}", json={"is_active": True})
     out = io.StringIO()
 
     status = check.run(out, **settings_values, paidorder_webhook_secret=WEBHOOK_SECRET)
@@ -133,8 +134,8 @@ def test_paidorder_check_shows_each_hook_and_its_state(
     lines = out.getvalue().splitlines()
     assert status == 0, lines  # informational: polling covers an inactive hook
     destination = f"{DEAD_END}/bigcommerce/webhooks"
-    assert (f"✓ Webhook {ours[0]['id']} (store/order/statusUpdated → {destination}) "
+    assert (f"✓ Webhook {ours[0].id} (store/order/statusUpdated → {destination}) "
             "is active.") in lines
-    [inactive] = [line for line in lines if f"Webhook {ours[1]['id']} " in line]
+    [inactive] = [line for line in lines if f"Webhook {ours[1].id} " in line]
     assert "store/shipment/created" in inactive and "is inactive" in inactive
     assert not [line for line in lines if "erp.example.com" in line]

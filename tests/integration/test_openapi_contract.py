@@ -156,7 +156,7 @@ def exercise(bc: BigCommerceClient) -> None:
         {"X-Paidorder-Secret": "long-random-value"},
     )
     bc.hooks()
-    bc.request("PUT", f"/v3/hooks/{hook['id']}", json={"is_active": False})
+    bc.request("PUT", f"/v3/hooks/{hook.id}", json={"is_active": False})
     [reenabled] = reactivate_hooks(bc)
     assert reenabled.reactivated
 
