@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from bot import listeners
@@ -47,6 +47,13 @@ def build_app(services: Services, *, identity: dict[str, Any],
         log.error("unhandled error in a listener (%s): %s", body.get("type") or
                   body.get("command"), error, exc_info=error)
         return BoltResponse(status=500, body="", headers={"X-Slack-No-Retry": "1"})
+
+    @app.use
+    def metered_client(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
+        # Bolt gives each request a fresh plain WebClient; listeners get the bot's own instead
+        # (same token, same base URL), which counts every call for /metrics.
+        context["client"] = services.slack
+        next()
 
     listeners.register(app, services, wake_worker)
     return app

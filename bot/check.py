@@ -25,6 +25,7 @@ from commands.bigcommerce_errors import (
     Unavailable,
 )
 from commands.repository import Repository, connect
+from commands.webhook_upkeep import hook_states
 
 # What each Slack error means to the person running the check.
 _SLACK_ERRORS = {
@@ -173,7 +174,10 @@ def bigcommerce_checks(settings: Settings) -> Iterator[Outcome]:
     try:
         client = bigcommerce_client(settings, stoppers)
         client.max_retries = 1  # a check should answer quickly, not ride out an outage
-        yield from _bigcommerce_checks(client)
+        outcomes = list(_bigcommerce_checks(client))
+        yield from outcomes
+        if all(outcome.ok for outcome in outcomes):
+            yield from webhook_checks(client, settings)
     finally:
         for stop in reversed(stoppers):
             stop()
@@ -206,6 +210,27 @@ def _bigcommerce_checks(client: BigCommerceClient) -> Iterator[Outcome]:
             yield failed(f"BigCommerce {what} could not be read: {exc}")
         else:
             yield passed(f"The BigCommerce API account can read {what}.")
+
+
+def webhook_checks(client: BigCommerceClient, settings: Settings) -> Iterator[Outcome]:
+    """The bot's hooks and whether BigCommerce has switched any off (informational: polling
+    tracks orders without them, and `serve` turns inactive hooks back on)."""
+    if settings.paidorder_webhook_secret is None:
+        yield passed("Webhooks are off (PAIDORDER_WEBHOOK_SECRET is not set); polling tracks "
+                     "orders.")
+        return
+    try:
+        hooks = hook_states(client)
+    except BigCommerceError as exc:
+        yield failed(f"The BigCommerce webhooks could not be listed: {exc}")
+        return
+    if not hooks:
+        yield passed("No BigCommerce webhooks point at the bot yet; polling tracks orders "
+                     "(run `paidorder webhooks register --url …` for faster updates).")
+    for hook in hooks:
+        state = ("active" if hook.active else "inactive: BigCommerce switched it off, and the "
+                 "bot turns it back on when it starts and daily")
+        yield passed(f"Webhook {hook.id} ({hook.scope} → {hook.destination}) is {state}.")
 
 
 def _missing_scope(what: str, exc: PermissionDenied) -> str:

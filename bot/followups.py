@@ -69,8 +69,9 @@ def notify_requester(services: Services, stored: StoredRequest) -> None:
 
 
 def create_order(services: Services, stored: StoredRequest) -> None:
-    create_paid_order(stored.ref, repo=services.repo, bigcommerce=services.bigcommerce,
-                      external_source=services.settings.paidorder_external_source)
+    services.metrics.order(create_paid_order(
+        stored.ref, repo=services.repo, bigcommerce=services.bigcommerce,
+        external_source=services.settings.paidorder_external_source))
 
 
 def refresh(services: Services, stored: StoredRequest) -> None:

@@ -47,7 +47,7 @@ class Bot:
         self.mode = "http" if http else "socket"
         self.server = HTTPServer(
             wsgi_app(self.app if http else None, signing_secret=_secret(settings),
-                     health=self.health, webhook=self.webhook),
+                     health=self.health, webhook=self.webhook, metrics=self.services.metrics),
             host=host, port=port)
 
     @property
@@ -83,6 +83,8 @@ class Bot:
                       "team": self.identity.get("team"), "bot_user": self.identity.get("user_id")},
             "bigcommerce": {"last_call": f"{last.method} {last.path}", "status": last.outcome,
                             "at": last.at.isoformat()} if last else {"last_call": None},
+            # Informational: polling still catches every change while a hook is off.
+            "webhooks": self.services.hooks.report(),
         }
         return bool(report["ok"]), report
 

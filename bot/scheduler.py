@@ -58,6 +58,10 @@ class Scheduler:
                                 seconds=self.services.settings.paidorder_poll_seconds,
                                 id="poll", coalesce=True, max_instances=1,
                                 next_run_time=self._now() + timedelta(seconds=5))
+        # BigCommerce deactivates failing or idle hooks; turn ours back on at start-up and daily.
+        self._scheduler.add_job(self.services.hooks.run, "interval", days=1, id="webhook_upkeep",
+                                coalesce=True, max_instances=1, misfire_grace_time=None,
+                                next_run_time=self._now())
         self._scheduler.start()
         self.catch_up()
         return self
@@ -74,9 +78,11 @@ class Scheduler:
         """Post the summary of the day before the last scheduled time, unless posted already."""
         fired = self.last_fire_time()
         if fired is None:
+            self.services.metrics.summary_run("skipped")
             return False
         day = summary_day(fired)
         if not claim_day(self.services.repo, day, self.claimer):
+            self.services.metrics.summary_run("skipped")
             return False
         try:
             ts = post_summary(self.services, day, title=f"Paid orders · {day:%a %d %b}")
@@ -84,9 +90,11 @@ class Scheduler:
             # The claim stays unposted; another replica (or this one) takes it over after the
             # lease runs out.
             log.exception("could not post the daily summary for %s", day)
+            self.services.metrics.summary_run("failed")
             return False
         mark_summary_posted(self.services.repo, day, ts)
         log.info("posted the daily summary for %s", day)
+        self.services.metrics.summary_run("posted")
         return True
 
     def catch_up(self) -> None:

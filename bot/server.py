@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,6 +24,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import create_server
+
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,8 @@ IN_MEMORY_BODY = 64 * 1024
 
 
 def wsgi_app(slack: App | None, *, signing_secret: str | None, health: Health,
-             webhook: Webhook) -> WSGIApp:
+             webhook: Webhook, metrics: Metrics | None = None) -> WSGIApp:
+    metrics = metrics or Metrics()
     slack_handler = SlackRequestHandler(slack) if slack is not None else None
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
@@ -61,11 +65,18 @@ def wsgi_app(slack: App | None, *, signing_secret: str | None, health: Health,
                 return _json(start_response, 413, {"error": "request body too large"})
             status, answer = webhook(_headers(environ), body)
             return _json(start_response, status, answer)
+        if path == "/metrics" and method == "GET":
+            return _exposition(start_response, *metrics.exposition())
         if path == "/slack/events" and method == "POST" and slack_handler is not None:
             body = _body(environ, SLACK_BODY_LIMIT)
             if body is None:
                 return _json(start_response, 413, {"error": "request body too large"})
-            return _slack_events(slack_handler, verifier, environ, body, start_response)
+            # Bolt returns once the listener has acked; slow work runs after that.
+            started = time.perf_counter()
+            try:
+                return _slack_events(slack_handler, verifier, environ, body, start_response)
+            finally:
+                metrics.ack_seconds.labels(mode="http").observe(time.perf_counter() - started)
         return _json(start_response, 404, {"error": "not found"})
 
     return application
@@ -130,6 +141,12 @@ def _json(start_response: Callable[..., Any], status: int, body: dict[str, Any]
               503: "Service Unavailable"}.get(status, "Status")
     start_response(f"{status} {reason}", [("Content-Type", "application/json"),
                                           ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _exposition(start_response: Callable[..., Any], content_type: str, data: bytes
+                ) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
     return [data]
 
 

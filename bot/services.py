@@ -6,20 +6,25 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.web import SlackResponse
 
 from bot.config import Settings
+from bot.metrics import Metrics
 from commands.bigcommerce import BigCommerceClient
 from commands.catalog import Catalog
 from commands.repository import Repository, connect
 from commands.roster import Roster
 from commands.store_info import StoreInfo
+from commands.webhook_upkeep import WebhookUpkeep
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,8 @@ class Services:
     requesters: Roster
     store_info: StoreInfo
     slack: WebClient
+    metrics: Metrics
+    hooks: WebhookUpkeep
     stoppers: list = field(default_factory=list)
     # Set by the running bot: tells the outbox worker that new work was written.
     wake_worker: Callable[[], None] = lambda: None
@@ -61,9 +68,36 @@ class Services:
         self.stoppers.clear()
 
 
-def slack_client(settings: Settings) -> WebClient:
+class MeteredWebClient(WebClient):
+    """A WebClient that reports every Web API call's method and outcome.
+
+    Every slack_sdk method (chat_postMessage, files_upload_v2's steps, …) goes through
+    `api_call`, so overriding it counts them all in one place.
+    """
+
+    def __init__(self, *args: Any, on_call: Callable[[str, str], None] = lambda m, s: None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_call = on_call
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            self.on_call(api_method, str(exc.response.get("error") or exc.response.status_code))
+            raise
+        except Exception as exc:
+            self.on_call(api_method, type(exc).__name__)
+            raise
+        self.on_call(api_method, "ok")
+        return response
+
+
+def slack_client(settings: Settings,
+                 on_call: Callable[[str, str], None] = lambda m, s: None) -> WebClient:
     # Results must reach Slack even when it is rate limiting or briefly failing.
-    return WebClient(
+    return MeteredWebClient(
+        on_call=on_call,
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,
@@ -99,8 +133,10 @@ def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None 
     stoppers: list = []
     repo = Repository(connect(settings.database_url))
     repo.create_schema()
+    metrics = Metrics(repo)
     client = bigcommerce or bigcommerce_client(settings, stoppers)
-    slack = slack_client(settings)
+    client.on_call = metrics.bigcommerce_call
+    slack = slack_client(settings, on_call=metrics.slack_call)
     members_of = group_members(slack)
     store_info = StoreInfo(client)
     store_info.load_in_background()
@@ -113,5 +149,7 @@ def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None 
         requesters=Roster(settings.requesters, members_of, everyone_if_empty=True),
         store_info=store_info,
         slack=slack,
+        metrics=metrics,
+        hooks=WebhookUpkeep(client, enabled=settings.paidorder_webhook_secret is not None),
         stoppers=stoppers,
     )

@@ -137,6 +137,7 @@ class Hook:
     id: int
     scope: str
     destination: str
+    is_active: bool = True
 
 
 class Answer:
@@ -372,8 +373,10 @@ def order_status(raw: Any, method: str, path: str) -> OrderStatus:
 
 def hook(raw: Any, method: str, path: str) -> Hook:
     answer = Answer(raw, method, path, "a webhook")
+    # The spec's default is true; only an explicit false means BigCommerce switched it off.
     return Hook(id=answer.id(), scope=answer.text("scope"),
-                destination=answer.text("destination", limit=2000))
+                destination=answer.text("destination", limit=2000),
+                is_active=answer.get("is_active") is not False)
 
 
 def _required_text(answer: Answer, field: str) -> str:

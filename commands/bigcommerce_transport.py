@@ -144,6 +144,8 @@ class Transport:
         self._lock = threading.Lock()
         self._calls = 0
         self.last_call: CallOutcome | None = None
+        # Told of every exchange (for metrics); set by whoever runs the client.
+        self.on_call: Callable[[CallOutcome], None] | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"{type(self).__name__}({self.base_url!r})"
@@ -245,7 +247,10 @@ class Transport:
         self, method: str, path: str, status: int | None, error: str | None, started: float
     ) -> None:
         elapsed_ms = (timelib.perf_counter() - started) * 1000
-        self.last_call = CallOutcome(method, path, status, error, datetime.now(UTC), elapsed_ms)
+        call = CallOutcome(method, path, status, error, datetime.now(UTC), elapsed_ms)
+        self.last_call = call
+        if self.on_call is not None:
+            self.on_call(call)
         log.debug("%s %s %s %.0fms", method, path, status if status else error, elapsed_ms)
 
     def _may_retry(self, method: str, exc: BigCommerceError, attempt: int) -> bool:

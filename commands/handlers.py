@@ -114,8 +114,10 @@ def reject_request(ref: str, *, user_id: str, reason: str, repo: Repository,
 
 
 def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceClient,
-                      external_source: str) -> None:
+                      external_source: str) -> str | None:
     """Make sure the approved request `ref` has exactly one BigCommerce order.
+
+    Returns "created" or "adopted" when this call recorded the order, else None.
 
     BigCommerce has no idempotency key, so the request reference travels in
     `external_order_id` and is looked up before every create, including every retry. Any
@@ -124,14 +126,15 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
     """
     stored = repo.get(ref)
     if stored is None or stored.state != RequestState.APPROVED:
-        return
+        return None
     try:
         existing = bigcommerce.find_orders_by_external_id(ref)
         if existing:
             first = min(existing, key=lambda o: o.id)
             if repo.record_order(ref, first, adopted=True):
                 _check_total(ref, first, stored, repo)
-            return
+                return "adopted"
+            return None
         customer_id = stored.request.customer_id
         if customer_id is None:  # a request stored before the customer travelled with it
             customer = bigcommerce.customer_by_email(stored.request.customer_email)
@@ -142,18 +145,20 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
         order = bigcommerce.create_order(body)
     except UnusableAnswer as exc:
         _unusable_answer(ref, exc, repo=repo)
-        return
+        return None
     except (AuthenticationFailed, PermissionDenied) as exc:
         # A configuration problem: keep the approval and retry once the admin has fixed it.
         repo.note_problem(ref, f"BigCommerce refused the bot's credentials: {exc}")
         raise RetryLater(str(exc)) from exc
     except (InvalidRequest, NotFound) as exc:
         repo.record_failure(ref, f"BigCommerce refused the order: {exc}")
-        return
+        return None
     except BigCommerceError as exc:
         raise RetryLater(str(exc)) from exc
     if repo.record_order(ref, order, adopted=False):
         _check_total(ref, order, stored, repo)
+        return "created"
+    return None
 
 
 def _check_total(ref: str, order: Order, stored: StoredRequest, repo: Repository) -> None:

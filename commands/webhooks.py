@@ -22,6 +22,7 @@ from commands.schema import outbox, requests, webhook_events
 log = logging.getLogger(__name__)
 
 SCOPES = ("store/order/statusUpdated", "store/shipment/created")
+WEBHOOK_PATH = "/bigcommerce/webhooks"  # where bot/server.py takes deliveries
 # Deliveries come in bursts (a control-panel shipment sends several; a bulk edit hundreds), so
 # the re-read waits for a quiet moment instead of running once per delivery.
 QUIET = timedelta(seconds=1)
@@ -92,8 +93,8 @@ def _absorbed(repo: Repository, conn: Connection, ref: str) -> bool:
 def register_webhooks(bigcommerce: BigCommerceClient, url: str, secret: str) -> list[Hook]:
     """Create the hooks the bot listens to, each sending the shared-secret header."""
     destination = url.rstrip("/")
-    if not destination.endswith("/bigcommerce/webhooks"):
-        destination += "/bigcommerce/webhooks"
+    if not destination.endswith(WEBHOOK_PATH):
+        destination += WEBHOOK_PATH
     existing = {(h.scope, h.destination) for h in bigcommerce.hooks()}
     return [bigcommerce.create_hook(scope, destination, {"X-Paidorder-Secret": secret})
             for scope in SCOPES if (scope, destination) not in existing]

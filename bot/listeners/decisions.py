@@ -40,6 +40,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             _refuse(client, body, "Something went wrong recording your approval; "
                                   "nothing was changed. Please try again.")
             return
+        services.metrics.request(result)
         if isinstance(result, Refused):
             # A retry that finds the user's own approval done has nothing to tell them.
             if not (attempt and result.repeat):
@@ -61,6 +62,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                     return
                 refusal = may_decide(user, services.repo.get(ref), services.approvers)
             if refusal:
+                services.metrics.request(refusal)
                 if not (attempt and refusal.repeat):
                     _refuse(client, body, refusal.message)
                 return
@@ -86,6 +88,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             log.warning("a rejection of %s was not stored: the database is %s", ref, exc.reason)
             ack(response_action="errors", errors={ids.REASON_BLOCK: str(exc)})
             return
+        services.metrics.request(result)
         if isinstance(result, Invalid):
             ack(response_action="errors", errors={ids.REASON_BLOCK: result.errors["reason"]})
         elif isinstance(result, Refused):

@@ -31,6 +31,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
         user = body["user"]["id"]
         refusal = may_request(user, services.requesters)
         if refusal:
+            services.metrics.refused()
             ack(response_action="errors", errors={"items": refusal.message})
             return
         # Validation has to finish inside the acknowledgement: that is the only way Slack
@@ -65,6 +66,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             log.warning("a request by %s was not stored: the database is %s", user, exc.reason)
             ack(response_action="errors", errors={FormField.ITEMS: str(exc)})
             return
+        services.metrics.request(result)
         if isinstance(result, Invalid):
             ack(response_action="errors", errors=result.errors)
             return

@@ -58,6 +58,7 @@ def register(app: App, services: Services) -> None:
         # After the ack: a user-group lookup may need a Slack API call.
         refusal = may_request(command["user_id"], services.requesters)
         if refusal:
+            services.metrics.refused()
             _say(respond, refusal.message)
             return
         _open_form(client, command, respond, services)

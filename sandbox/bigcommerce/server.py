@@ -16,7 +16,7 @@ from sandbox.bigcommerce.api import Call, Reply, _Api
 from sandbox.bigcommerce.limits import FAULTS, Fault, RateLimiter
 from sandbox.bigcommerce.oddities import Oddity
 from sandbox.bigcommerce.records import Hook
-from sandbox.bigcommerce.render import render_order, render_shipment
+from sandbox.bigcommerce.render import render_hook, render_order, render_shipment
 from sandbox.bigcommerce.state import SandboxState
 from sandbox.bigcommerce.values import NOT_FOUND, ApiError
 from sandbox.bigcommerce.webhooks import WebhookDispatcher
@@ -105,7 +105,8 @@ class SandboxServer:
         self.strict_gateway = strict_gateway
         self.access_token = access_token
         self.requests: list[RecordedRequest] = []
-        self.webhooks = WebhookDispatcher(store_hash, self._hooks_for)
+        self.webhooks = WebhookDispatcher(store_hash, self._hooks_for,
+                                          deactivate=lambda hook_id: self.deactivate_hook(hook_id))
         self.state = SandboxState(store_hash, self.webhooks.emit)
         # Two or more: a Multi-Storefront store (`GET /v3/channels` lists them).
         self.state.storefronts = storefronts
@@ -181,6 +182,12 @@ class SandboxServer:
         order = self.state.set_status(order_id, status_id)
         with self.state.lock:
             return render_order(order, f"{self.url}/stores/{self.store_hash}")
+
+    def deactivate_hook(self, hook_id: int) -> dict:
+        """BigCommerce's side switching a hook off (failing deliveries, or 90 days idle)."""
+        hook = self.state.deactivate_hook(hook_id)
+        with self.state.lock:
+            return render_hook(hook, self.store_hash)
 
     def reset_requests(self) -> None:
         with self._lock:

@@ -220,6 +220,14 @@ class SandboxState:
             hook.updated_at = int(time.time())
             return hook
 
+    def deactivate_hook(self, hook_id: int) -> Hook:
+        """What BigCommerce does to a hook after ~48 h of failures or 90 days without traffic."""
+        with self.lock:
+            hook = self.hook(hook_id)
+            hook.is_active = False
+            hook.updated_at = int(time.time())
+            return hook
+
     def hook(self, hook_id: int) -> Hook:
         found = self.hooks.get(hook_id)
         if found is None:

@@ -49,16 +49,26 @@ def _hook_fields(payload: Any, *, creating: bool) -> dict[str, Any]:
     return fields
 
 
+# BigCommerce sets a hook to is_active: false after about 48 hours of failed deliveries (§11).
+DEACTIVATE_AFTER = 48 * 3600.0
+
+
 class WebhookDispatcher:
     """Delivers events off the request thread, in order, retrying failures with the same body.
 
-    Redeliveries reuse the exact envelope, so receivers see the same `hash` (§11).
+    Redeliveries reuse the exact envelope, so receivers see the same `hash` (§11). A hook whose
+    deliveries have failed for `deactivate_after` seconds is deactivated, as BigCommerce does;
+    its queued retries are then dropped, and only `PUT /v3/hooks/{id}` turns it back on.
     """
 
-    def __init__(self, store_hash: str, hooks_for: Callable[[str], list[Hook]]) -> None:
+    def __init__(self, store_hash: str, hooks_for: Callable[[str], list[Hook]],
+                 deactivate: Callable[[int], None] = lambda hook_id: None) -> None:
         self.store_hash = store_hash
         self.hooks_for = hooks_for
+        self.deactivate = deactivate
         self.retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
+        self.deactivate_after = DEACTIVATE_AFTER
+        self._failing_since: dict[int, float] = {}
         self.deliveries: list[dict[str, Any]] = []  # what was posted, for tests and debugging
         self._queue: queue.Queue[tuple[Hook, bytes, int] | None] = queue.Queue()
         self._stopped = threading.Event()
@@ -84,7 +94,17 @@ class WebhookDispatcher:
     def _run(self) -> None:
         while (job := self._queue.get()) is not None:
             hook, body, attempt = job
-            if not self._deliver(hook, body) and attempt < len(self.retry_delays):
+            if not hook.is_active:
+                continue
+            if self._deliver(hook, body):
+                self._failing_since.pop(hook.id, None)
+                continue
+            since = self._failing_since.setdefault(hook.id, time.monotonic())
+            if time.monotonic() - since >= self.deactivate_after:
+                log.warning("webhook %s failed for too long; deactivating it", hook.id)
+                self._failing_since.pop(hook.id, None)
+                self.deactivate(hook.id)
+            elif attempt < len(self.retry_delays):
                 self._retry_later(hook, body, attempt)
 
     def _retry_later(self, hook: Hook, body: bytes, attempt: int) -> None:

@@ -34,10 +34,18 @@ def test_the_image_runs_as_a_non_root_user() -> None:
     assert users and users[-1] not in ("root", "0")
 
 
-def test_the_healthcheck_asks_healthz_with_python() -> None:
+def test_the_healthcheck_asks_healthz_on_the_port_serve_listens_on() -> None:
     [check] = [line for line in dockerfile() if line.startswith("HEALTHCHECK")]
-    assert "http://127.0.0.1:3000/healthz" in check and "urllib" in check
+    assert "http://127.0.0.1:%s/healthz" in check and "urllib" in check
+    assert "os.environ.get('PORT', '3000')" in check  # serve's own default: $PORT, else 3000
+    assert "127.0.0.1:3000" not in check
     assert "curl" not in check and "wget" not in check
+
+
+def test_the_image_carries_oci_labels() -> None:
+    labels = " ".join(line for line in dockerfile() if line.startswith("LABEL "))
+    for key in ("title", "description", "version", "licenses", "revision", "created"):
+        assert f"org.opencontainers.image.{key}=" in labels
 
 
 def test_the_build_context_leaves_out_secrets_and_local_state() -> None:

@@ -37,6 +37,7 @@ from bot.socket_mode import connect
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn
 from tests.conftest import APPROVALS, APPROVER, BOT_TOKEN, REQUESTER, SALES
+from tests.deploy.test_metrics import sample, scrape
 
 APP_TOKEN = "xapp-1-A0TEST-0000-socketmodetoken"
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -343,3 +344,31 @@ def test_paidorder_serve_runs_socket_mode_and_stops_on_sigterm(
     assert "connected to Slack in Socket Mode" in messages and "stopped" in messages
     for secret in (BOT_TOKEN, APP_TOKEN, store.access_token):
         assert secret not in err
+
+
+def test_socket_mode_serves_metrics_and_times_its_acks(
+        socket_bot: Bot, slack: SlackStandIn, websocket: WebSocketStandIn) -> None:
+    handler = connect(socket_bot, APP_TOKEN)
+    try:
+        websocket.wait_connected()
+        before = scrape(socket_bot)
+        websocket.envelope("slash_commands", {
+            "token": "legacy", "team_id": slack.team_id, "team_domain": "demo",
+            "channel_id": SALES, "channel_name": "sales", "user_id": REQUESTER,
+            "user_name": "riley", "command": ids.COMMAND, "text": "", "api_app_id": "A0TEST",
+            "is_enterprise_install": "false", "response_url": slack.response_url("sock"),
+            "trigger_id": slack.new_trigger_id(REQUESTER),
+        })
+        slack.wait_for("views.open", count=1)
+        deadline = time.monotonic() + 5
+        while not sample(after := scrape(socket_bot), "paidorder_slack_calls_total",
+                        method="views.open", status="ok"):
+            assert time.monotonic() < deadline, "views.open was never counted"
+            time.sleep(0.05)
+    finally:
+        handler.close()
+
+    assert sample(after, "paidorder_ack_seconds_count", mode="socket") - \
+        sample(before, "paidorder_ack_seconds_count", mode="socket") == 1
+    assert sample(after, "paidorder_slack_calls_total", method="views.open", status="ok") == 1
+    assert sample(after, "paidorder_ack_seconds_count", mode="http") == 0

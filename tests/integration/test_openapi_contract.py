@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from commands.bigcommerce import BigCommerceClient
+from commands.webhook_upkeep import reactivate_hooks
 from tests.conftest import BC_SPEC_DIR, order_body
 
 openapi_core = pytest.importorskip("openapi_core", reason="openapi-core is not installed")
@@ -149,12 +150,15 @@ def exercise(bc: BigCommerceClient) -> None:
             "items": [{"order_product_id": line.id, "quantity": 2}],
         },
     )
-    bc.create_hook(
+    hook = bc.create_hook(
         "store/order/statusUpdated",
         "https://127.0.0.1:9/bigcommerce/webhooks",
         {"X-Paidorder-Secret": "long-random-value"},
     )
     bc.hooks()
+    bc.request("PUT", f"/v3/hooks/{hook.id}", json={"is_active": False})
+    [reenabled] = reactivate_hooks(bc)
+    assert reenabled.reactivated
 
 
 def test_every_request_the_client_sends_matches_the_spec(recorded: list[Any]) -> None:
@@ -188,6 +192,7 @@ def test_every_client_method_was_checked(recorded: list[Any]) -> None:
         ("POST", f"{base}/v2/orders/{{id}}/shipments"),
         ("POST", f"{base}/v3/hooks"),
         ("GET", f"{base}/v3/hooks"),
+        ("PUT", f"{base}/v3/hooks/{{id}}"),
     }
     assert all(r.status and r.status < 300 for r in recorded)
 
