@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.summary_schedule import NeverFires, SummarySchedule
 from commands.models import PAYMENT_METHODS
 
 _SLACK_ID_LIST = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -95,7 +95,9 @@ class Settings(BaseSettings):
     @classmethod
     def _cron(cls, value: str) -> str:
         try:
-            CronTrigger.from_crontab(value)
+            SummarySchedule(value, ZoneInfo("UTC"))
+        except NeverFires as exc:
+            raise ValueError(str(exc)) from None
         except ValueError as exc:
             raise ValueError(f"is not a five-field cron expression ({exc})") from None
         return value

@@ -101,6 +101,13 @@ def test_a_bad_cron_is_refused(env: pytest.MonkeyPatch, cron: str) -> None:
         "PAIDORDER_SUMMARY_CRON is not a five-field cron expression")
 
 
+@pytest.mark.parametrize("cron", ["0 9 31 2 *", "0 9 30 2 *", "0 9 31 4,6,9,11 *"])
+def test_a_cron_that_can_never_fire_is_refused(env: pytest.MonkeyPatch, cron: str) -> None:
+    assert problem(env, PAIDORDER_SUMMARY_CRON=cron) == (
+        "PAIDORDER_SUMMARY_CRON matches no date in any year, so the summary would never be "
+        "posted.")
+
+
 def test_a_good_cron_and_timezone_are_kept(env: pytest.MonkeyPatch) -> None:
     env.setenv("PAIDORDER_SUMMARY_CRON", "30 17 * * mon-fri")
     env.setenv("PAIDORDER_TIMEZONE", "Europe/Berlin")
