@@ -7,16 +7,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from alembic.util import CommandError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from commands.bigcommerce import BigCommerceClient
 from commands.catalog import Catalog
+from commands.database import unusable
 from commands.repository import Repository, connect
 from commands.roster import Roster
 from commands.store_info import StoreInfo
@@ -98,7 +101,11 @@ def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None 
                    ) -> Services:
     stoppers: list = []
     repo = Repository(connect(settings.database_url))
-    repo.create_schema()
+    try:
+        repo.create_schema()
+    except (SQLAlchemyError, CommandError) as exc:  # CommandError: a revision unknown here
+        repo.engine.dispose()
+        raise unusable(repo.engine.url, exc) from None
     client = bigcommerce or bigcommerce_client(settings, stoppers)
     slack = slack_client(settings)
     members_of = group_members(slack)
