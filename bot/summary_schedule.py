@@ -10,14 +10,19 @@ because comparing two times of one zone ignores which occurrence of a repeated t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 # How far back a restarted bot looks for a summary it missed.
 CATCH_UP_DAYS = 8
+# crontab(5) numbers weekdays from Sunday = 0 (and 7); APScheduler 3 from Monday = 0.
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_NUMBERED = re.compile(r"(\*|\d+(?:-\d+)?)(?:/(\d+))?")
 
 
 class NeverFires(ValueError):
@@ -29,7 +34,7 @@ class SummarySchedule(BaseTrigger):
         self.cron = cron
         self.tz = tz
         # Wall-clock times are matched as if they were UTC, the one zone without transitions.
-        self._wall = CronTrigger.from_crontab(cron, timezone=UTC)
+        self._wall = crontab(cron)
         if self._wall.get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=UTC)) is None:
             raise NeverFires("matches no date in any year, so the summary would never be posted")
 
@@ -77,3 +82,42 @@ class SummarySchedule(BaseTrigger):
         # offset before the jump, which lands that far after it; the round trip through UTC
         # turns that into the time the clocks really show.
         return wall.replace(tzinfo=self.tz, fold=0).astimezone(UTC).astimezone(self.tz)
+
+
+def crontab(cron: str) -> BaseTrigger:
+    """`cron` as crontab(5) reads it, in UTC.
+
+    APScheduler's `from_crontab` differs twice: it numbers weekdays from Monday, and it fires
+    only on days matching both day fields, where cron fires on days matching either."""
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ValueError(f"Wrong number of fields; got {len(fields)}, expected 5")
+    minute, hour, day, month, weekday = fields
+
+    def on(day: str, weekday: str) -> CronTrigger:
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=weekday, timezone=UTC)
+
+    # As in cron, a field starting with * (even */2) leaves the days to the other field.
+    if day.startswith("*") or weekday.startswith("*"):
+        return on(day, _weekday_names(weekday))
+    return OrTrigger([on(day, "*"), on("*", _weekday_names(weekday))])
+
+
+def _weekday_names(field: str) -> str:
+    """Numbered weekdays as names, which both schemes read alike (`1-5` becomes mon-fri)."""
+    if field == "*":
+        return field
+    names: list[str] = []
+    for item in field.split(","):
+        numbered = _NUMBERED.fullmatch(item)
+        if numbered is None:
+            names.append(item)  # already names, such as mon-fri
+            continue
+        span, step = numbered.group(1), int(numbered.group(2) or 1)
+        first, _, last = ("0-6" if span == "*" else span).partition("-")
+        bounds = (int(first), int(last or (6 if numbered.group(2) else first)))
+        if max(bounds) > 7 or bounds[0] > bounds[1] or step == 0:
+            raise ValueError(f"the day of week {item!r} is not within 0-7 (0 and 7 are Sunday)")
+        names += [_WEEKDAYS[n] for n in range(bounds[0], bounds[1] + 1, step)]
+    return ",".join(dict.fromkeys(names))

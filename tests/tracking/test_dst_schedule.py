@@ -174,3 +174,24 @@ def test_apscheduler_runs_the_daily_job_once_through_the_fall_back(
                 background.shutdown(wait=False)
     assert len(ran) == 1
     assert ran[0].astimezone(tz).date() == day
+
+
+@pytest.mark.parametrize(("cron", "weekdays"), [
+    ("0 9 * * 1-5", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+    ("0 9 * * 0", {"Sun"}),
+    ("0 9 * * 7", {"Sun"}),
+    ("0 9 * * 5-7", {"Fri", "Sat", "Sun"}),
+    ("0 9 * * */2", {"Sun", "Tue", "Thu", "Sat"}),
+    ("0 9 * * mon-fri", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+])
+def test_weekdays_are_numbered_as_in_crontab(cron: str, weekdays: set[str]) -> None:
+    found = fires(SummarySchedule(cron, BERLIN), datetime(2026, 6, 1, tzinfo=BERLIN), days=14)
+    assert {f"{f:%a}" for f in found} == weekdays
+
+
+def test_both_day_fields_fire_on_either_as_in_crontab() -> None:
+    """`0 9 13 * 5`: every Friday, and every 13th."""
+    found = fires(SummarySchedule("0 9 13 * 5", UTC), datetime(2026, 3, 1, tzinfo=UTC), days=31)
+    assert [f.day for f in found] == [6, 13, 20, 27]  # Fridays; the 13th is one too
+    found = fires(SummarySchedule("0 9 13 * 1", UTC), datetime(2026, 3, 1, tzinfo=UTC), days=31)
+    assert [f.day for f in found] == [2, 9, 13, 16, 23, 30]
