@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
+import requests
+import time_machine
 from sqlalchemy import insert, select
 
 from bot.runtime import Bot
@@ -172,3 +174,22 @@ def test_a_summary_in_the_repeated_hour_is_posted_once(
     assert summaries(slack) == ["Paid orders · Sat 31 Oct"]
     [run] = runs(bot.services.repo)
     assert run["day"] == date(2026, 10, 31) and run["claimed_by"] == "started-late"
+
+
+def test_a_bot_started_after_a_fall_back_answers_its_health_check(
+    start_bot: Callable[..., Bot]
+) -> None:
+    """The reported case: New York, 30 1 * * *, started at 07:00 UTC on 1 November 2026."""
+    started: list[Bot] = []
+
+    def start() -> None:
+        started.append(start_bot(paidorder_timezone="America/New_York",
+                                 paidorder_summary_cron="30 1 * * *"))
+
+    with time_machine.travel(datetime(2026, 11, 1, 7, tzinfo=UTC), tick=True):
+        starting = threading.Thread(target=start, daemon=True)
+        starting.start()
+        starting.join(60)  # only so that a regression fails instead of hanging the suite
+        assert started, "the bot never finished starting"
+        answer = requests.get(f"{started[0].url}/healthz", timeout=10)
+    assert answer.status_code == 200 and answer.json()["scheduler"] == "running"
