@@ -24,6 +24,7 @@ from commands.bigcommerce_errors import (
     PermissionDenied,
     Unavailable,
 )
+from commands.database import DatabaseProblem, unusable
 from commands.repository import Repository, connect
 from commands.webhook_upkeep import hook_states
 
@@ -243,7 +244,10 @@ def _missing_scope(what: str, exc: PermissionDenied) -> str:
 
 
 def database_check(settings: Settings) -> Outcome:
-    engine = connect(settings.database_url)
+    try:
+        engine = connect(settings.database_url)
+    except DatabaseProblem as exc:
+        return failed(str(exc))
     shown = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
@@ -251,8 +255,7 @@ def database_check(settings: Settings) -> Outcome:
         pending = getattr(Repository(engine), "pending_migrations", None)
         waiting = list(pending()) if callable(pending) else []
     except Exception as exc:
-        return failed(f"The database at {shown} cannot be reached ({type(exc).__name__}: "
-                      f"{str(exc).splitlines()[0] if str(exc) else 'no details'}).")
+        return failed(str(unusable(engine.url, exc)))
     finally:
         engine.dispose()
     if waiting:

@@ -11,25 +11,48 @@ import signal
 import sys
 import threading
 from datetime import UTC, date, datetime
-from typing import IO
+from typing import IO, NoReturn
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, env_file_problem, load_settings
+from commands.database import DatabaseProblem
 
 log = logging.getLogger("paidorder")
 
+DEFAULT_PORT = 3000
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line on stderr, like every other start-up problem."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"paidorder: {message.rstrip('.')}; see {self.prog} --help.\n")
+
+
+def port_number(text: str) -> int:
+    """A TCP port: 1-65535, or 0 for any free port (the one chosen is logged)."""
+    try:
+        port = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1 to 65535, or 0 for "
+                                         "any free port)")
+    return port
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="paidorder", description=(
+    parser = _Parser(prog="paidorder", description=(
         "Record orders paid outside BigCommerce as paid BigCommerce orders, approved in Slack."))
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="play the whole story offline and print the conversation")
     serve = commands.add_parser("serve", help="run the bot")
     serve.add_argument("--http", action="store_true", help="force HTTP mode")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
+    serve.add_argument("--port", type=port_number,
+                       help=f"the HTTP port (default: $PORT, else {DEFAULT_PORT})")
     sandbox = commands.add_parser("sandbox", help="run the built-in BigCommerce sandbox store")
-    sandbox.add_argument("--port", type=int, default=8900)
+    sandbox.add_argument("--port", type=port_number, default=8900)
     commands.add_parser("check", help="check the configuration, Slack, BigCommerce and the "
                                       "database; exit 0 when all is well")
     audit = commands.add_parser("audit", help="print the audit log as CSV")
@@ -42,13 +65,24 @@ def main(argv: list[str] | None = None) -> int:
     register.add_argument("--url", required=True,
                           help="the bot's public https:// address (BigCommerce calls port 443)")
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (ConfigError, DatabaseProblem) as exc:
+        print(f"paidorder: {exc}", file=sys.stderr)
+        return 2
 
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot import demo
         return demo.run()
     if args.command == "sandbox":
+        from bot.server import cannot_listen
         from sandbox.bigcommerce import serve_forever
-        serve_forever(args.port)
+        try:
+            serve_forever(args.port)
+        except OSError as exc:
+            raise ConfigError(cannot_listen(args.port, exc)) from None
         return 0
     if args.command == "check":
         return _check()
@@ -57,6 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "webhooks":
         return _register_webhooks(args.url)
     return _serve(args.port, force_http=args.http)
+
+
+def _env_port() -> int:
+    text = os.environ.get("PORT", "").strip()
+    if not text:
+        return DEFAULT_PORT
+    try:
+        return port_number(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigError(f"PORT is {text!r}, which is not a port number (1 to 65535, or 0 for "
+                          "any free port).") from exc
+
+
 
 
 def _log_format() -> str:
@@ -108,7 +155,7 @@ def _register_webhooks(url: str) -> int:
     return 0
 
 
-def _serve(port: int, *, force_http: bool) -> int:
+def _serve(port: int | None, *, force_http: bool) -> int:
     from bot import logs
     logs.configure(_log_format())
     # Installed first: a SIGTERM that arrives while the bot is still starting (a container
@@ -116,17 +163,17 @@ def _serve(port: int, *, force_http: bool) -> int:
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
-    try:
-        settings = load_settings()
-        logs.configure(settings.paidorder_log_format, secrets=logs.secrets_of(settings))
-        socket_mode = settings.socket_mode and not force_http
-        if not socket_mode and settings.slack_signing_secret is None:
-            raise ConfigError("SLACK_SIGNING_SECRET is not set; it is required in HTTP mode.")
-        from bot.runtime import Bot
-        bot = Bot(settings, port=port, http=not socket_mode).start()
-    except ConfigError as exc:
-        print(f"paidorder: {exc}", file=sys.stderr)
-        return 2
+    port = _env_port() if port is None else port
+    settings = load_settings()
+    logs.configure(settings.paidorder_log_format, secrets=logs.secrets_of(settings))
+    socket_mode = settings.socket_mode and not force_http
+    if not socket_mode and settings.slack_signing_secret is None:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set; it is required in HTTP mode.")
+    from bot.runtime import Bot
+    from bot.server import ensure_port_free
+    # Before the database is migrated and Slack is asked, so that a taken port is the only line.
+    ensure_port_free("0.0.0.0", port)
+    bot = Bot(settings, port=port, http=not socket_mode).start()
     handler = None
     if socket_mode:
         from bot.socket_mode import connect
@@ -162,18 +209,21 @@ def audit_csv(*, since: date | None = None, out: IO[str] | None = None,
     """Print the audit log as CSV: at, ref, actor, action, detail (JSON)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from commands.database import unusable
     from commands.repository import Repository, connect
 
     out = out or sys.stdout
-    url = database_url or _DatabaseOnly().database_url
+    try:
+        url = database_url or _DatabaseOnly().database_url
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(env_file_problem(exc)) from None
     start = datetime.combine(since, datetime.min.time(), tzinfo=UTC) if since else None
     engine = connect(url)
     try:
         rows = Repository(engine).audit_trail(since=start)
     except SQLAlchemyError as exc:
-        print(f"paidorder: the audit log could not be read from "
-              f"{engine.url.render_as_string(hide_password=True)} "
-              f"({str(exc).splitlines()[0]})", file=sys.stderr)
+        print(f"paidorder: the audit log could not be read: {unusable(engine.url, exc)}",
+              file=sys.stderr)
         return 1
     finally:
         engine.dispose()

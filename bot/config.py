@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.summary_schedule import NeverFires, SummarySchedule
 from commands.models import PAYMENT_METHODS
 
 _SLACK_ID_LIST = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+# Polling less than once a day would leave the summary's order statuses a day stale.
+MAX_POLL_SECONDS = 86_400
 
 
 class ConfigError(Exception):
@@ -40,7 +43,7 @@ class Settings(BaseSettings):
     paidorder_summary_channel: str | None = None
     paidorder_summary_cron: str = "0 9 * * *"
     paidorder_timezone: str = "UTC"
-    paidorder_poll_seconds: int = Field(default=300, ge=10)
+    paidorder_poll_seconds: int = 300
     paidorder_webhook_secret: SecretStr | None = None
     paidorder_external_source: str = Field(default="Slack (paidorder)", min_length=1,
                                            max_length=100)
@@ -63,11 +66,26 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
+    @field_validator("slack_api_url", "bigcommerce_api_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or " " in value.strip():
+            raise ValueError("must be an http:// or https:// address")
+        return value.strip()
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
         # slack_sdk joins method names onto this URL; without the slash it drops the "api/".
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("paidorder_poll_seconds")
+    @classmethod
+    def _poll_seconds(cls, value: int) -> int:
+        if not 10 <= value <= MAX_POLL_SECONDS:
+            raise ValueError(f"must be from 10 to {MAX_POLL_SECONDS} seconds (one day)")
+        return value
 
     @field_validator("paidorder_approval_channel", "paidorder_summary_channel")
     @classmethod
@@ -95,7 +113,9 @@ class Settings(BaseSettings):
     @classmethod
     def _cron(cls, value: str) -> str:
         try:
-            CronTrigger.from_crontab(value)
+            SummarySchedule(value, ZoneInfo("UTC"))
+        except NeverFires as exc:
+            raise ValueError(str(exc)) from None
         except ValueError as exc:
             raise ValueError(f"is not a five-field cron expression ({exc})") from None
         return value
@@ -177,6 +197,15 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(env_file_problem(exc)) from None
+
+
+def env_file_problem(exc: UnicodeDecodeError | OSError) -> str:
+    """Only the .env file is read as a file; this says what is wrong with it."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "The .env file is not UTF-8 text; save it as UTF-8."
+    return f"The .env file cannot be read ({exc.strerror or exc})."
 
 
 def describe(exc: ValidationError) -> str:

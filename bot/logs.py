@@ -104,4 +104,6 @@ def configure(format: str = "text", *, secrets: Iterable[str] = (), level: int =
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic lists its plugins at INFO whenever it loads; that would bury a start-up error.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(level, logging.WARNING))
     return redaction

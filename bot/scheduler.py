@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.services import Services
 from bot.summary_chart import post_summary_chart
+from bot.summary_schedule import SummarySchedule
 from bot.summary_view import summary_message
 from commands.summary import claim_day, daily_summary, mark_summary_posted
 from commands.tracking import poll_changes
@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 def summary_day(fired_at: datetime) -> date:
-    """The scheduled summary reports the last full day before the one it fires on."""
+    """The scheduled summary reports the last full day before the one it fires on.
+
+    `fired_at` is local time; both occurrences of a repeated hour have the same date."""
     return fired_at.date() - timedelta(days=1)
 
 
@@ -47,8 +49,7 @@ class Scheduler:
         self.claimer = claimer
         self.tz = services.settings.timezone
         self._now = now or (lambda: datetime.now(self.tz))
-        self.trigger = CronTrigger.from_crontab(services.settings.paidorder_summary_cron,
-                                                timezone=self.tz)
+        self.trigger = SummarySchedule(services.settings.paidorder_summary_cron, self.tz)
         self._scheduler = BackgroundScheduler(timezone=self.tz)
 
     def start(self) -> Scheduler:
@@ -57,11 +58,13 @@ class Scheduler:
         self._scheduler.add_job(self.poll, "interval",
                                 seconds=self.services.settings.paidorder_poll_seconds,
                                 id="poll", coalesce=True, max_instances=1,
-                                next_run_time=self._now() + timedelta(seconds=5))
+                                # In UTC: five seconds after 01:59:58 on the first pass of a
+                                # repeated hour is not 02:00:03 local, an hour later.
+                                next_run_time=self._now().astimezone(UTC) + timedelta(seconds=5))
         # BigCommerce deactivates failing or idle hooks; turn ours back on at start-up and daily.
         self._scheduler.add_job(self.services.hooks.run, "interval", days=1, id="webhook_upkeep",
                                 coalesce=True, max_instances=1, misfire_grace_time=None,
-                                next_run_time=self._now())
+                                next_run_time=self._now().astimezone(UTC))
         self._scheduler.start()
         self.catch_up()
         return self
@@ -111,15 +114,8 @@ class Scheduler:
             log.exception("daily summary catch-up failed")
 
     def last_fire_time(self) -> datetime | None:
-        """The latest scheduled time at or before now (within the last 8 days)."""
-        now = self._now()
-        moment = now - timedelta(days=8)
-        last = None
-        while True:
-            nxt = self.trigger.get_next_fire_time(last, moment)
-            if nxt is None or nxt > now:
-                return last
-            last, moment = nxt, nxt + timedelta(seconds=1)
+        """The latest scheduled time at or before now (within the last 8 days), local time."""
+        return self.trigger.last_fire_at_or_before(self._now())
 
     def poll(self) -> None:
         try:

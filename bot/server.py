@@ -11,9 +11,11 @@ never a 500 with a traceback.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.config import ConfigError
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -150,18 +153,38 @@ def _exposition(start_response: Callable[..., Any], content_type: str, data: byt
     return [data]
 
 
+def cannot_listen(port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"Port {port} is already in use; stop what listens there or pick another port."
+    return f"The bot cannot listen on port {port} ({exc.strerror or exc})."
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail now, in one sentence, when `port` is taken (HTTPServer would fail the same way)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As waitress binds: a port left in TIME_WAIT by a stopped bot counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(cannot_listen(port, exc)) from None
+
+
 class HTTPServer:
     """waitress in a background thread, so one process can also run the worker and scheduler."""
 
     def __init__(self, application: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000,
                  threads: int = SERVER_THREADS) -> None:
-        self._server = create_server(application, host=host, port=port, threads=threads,
-                                     backlog=1024, connection_limit=1000, ident="paidorder",
-                                     clear_untrusted_proxy_headers=True,
-                                     # waitress refuses a body of this size or more with a
-                                     # 413, a declared one before reading any of it.
-                                     max_request_body_size=SLACK_BODY_LIMIT + 1,
-                                     inbuf_overflow=IN_MEMORY_BODY)
+        try:
+            self._server = create_server(application, host=host, port=port, threads=threads,
+                                         backlog=1024, connection_limit=1000, ident="paidorder",
+                                         clear_untrusted_proxy_headers=True,
+                                         # waitress refuses a body of this size or more with a
+                                         # 413, a declared one before reading any of it.
+                                         max_request_body_size=SLACK_BODY_LIMIT + 1,
+                                         inbuf_overflow=IN_MEMORY_BODY)
+        except OSError as exc:
+            raise ConfigError(cannot_listen(port, exc)) from None
         self._thread: threading.Thread | None = None
 
     @property

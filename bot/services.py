@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from alembic.util import CommandError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -16,11 +17,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.metrics import Metrics
 from commands.bigcommerce import BigCommerceClient
 from commands.catalog import Catalog
+from commands.database import unusable
 from commands.repository import Repository, connect
 from commands.roster import Roster
 from commands.store_info import StoreInfo
@@ -134,6 +137,11 @@ def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None 
     repo = Repository(connect(settings.database_url))
     repo.create_schema()
     metrics = Metrics(repo)
+    try:
+        repo.create_schema()
+    except (SQLAlchemyError, CommandError) as exc:  # CommandError: a revision unknown here
+        repo.engine.dispose()
+        raise unusable(repo.engine.url, exc) from None
     client = bigcommerce or bigcommerce_client(settings, stoppers)
     client.on_call = metrics.bigcommerce_call
     slack = slack_client(settings, on_call=metrics.slack_call)

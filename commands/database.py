@@ -1,4 +1,5 @@
-"""Database engines, and how long work that someone is waiting on may wait for the database.
+"""Database engines: which ones paidorder runs on, the one sentence when one can't be used at
+start-up, and how long work that someone is waiting on may wait for the database.
 
 Background work (the outbox worker, polling, the summary) can afford to queue behind a busy
 database for half a minute. Work inside Slack's 3-second acknowledgement cannot: it runs
@@ -15,10 +16,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import InternalError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 BUSY = "The bot is busy — submit again in a moment."
@@ -29,7 +32,16 @@ BACKGROUND_WAIT_MS = 30_000
 # libpq's own minimum: a host that drops packets costs this much before the attempt fails.
 CONNECT_TIMEOUT_S = 2
 
+SUPPORTED = "sqlite:///path/to/file.db or postgresql+psycopg://user:password@host/name"
+# The drivers that are installed with paidorder; plain postgresql:// means psycopg here too.
+_DRIVERS = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql": "postgresql+psycopg",
+            "postgresql+psycopg": "postgresql+psycopg"}
+
 _deadline: ContextVar[float | None] = ContextVar("database_deadline", default=None)
+
+
+class DatabaseProblem(Exception):
+    """The database can't be used at all; the message says why in one plain sentence."""
 
 
 class DatabaseUnavailable(Exception):
@@ -86,8 +98,42 @@ def _reason(exc: Exception) -> str:
     return "unreachable"
 
 
+def database_url(text: str) -> URL:
+    """`DATABASE_URL` read and checked before anything connects to it."""
+    try:
+        url = make_url(text.strip())
+    except ArgumentError:
+        raise DatabaseProblem(f"DATABASE_URL is not a database URL; use {SUPPORTED}.") from None
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        raise DatabaseProblem(f"DATABASE_URL uses {url.drivername}, which paidorder does not "
+                              f"support; use {SUPPORTED}.")
+    url = url.set(drivername=driver)
+    if driver == "sqlite" and url.database not in (None, "", ":memory:"):
+        _check_sqlite_file(Path(url.database))
+    return url
+
+
+def _check_sqlite_file(path: Path) -> None:
+    if path.is_dir():
+        raise DatabaseProblem(f"DATABASE_URL points at {path}, which is a directory, not a "
+                              "database file.")
+    if not path.parent.is_dir():
+        raise DatabaseProblem(f"DATABASE_URL points at {path}, but the directory "
+                              f"{path.parent} does not exist; create it first.")
+
+
+def unusable(url: URL | str, exc: Exception) -> DatabaseProblem:
+    """The sentence for a database that refused the first connection or the schema upgrade."""
+    shown = (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return DatabaseProblem(f"The database at {shown} cannot be used "
+                           f"({reason[0] if reason else type(exc).__name__}).")
+
+
 def connect(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL and writer-first transactions."""
+    url = database_url(url).render_as_string(hide_password=False)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BACKGROUND_WAIT_MS / 1000,
                                                   "check_same_thread": False})

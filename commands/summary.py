@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -57,9 +57,18 @@ class Summary:
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """[start, end) of `day` in `tz`, as aware datetimes."""
-    start = datetime.combine(day, time(0), tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-    return start, end
+    return local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant from which the clocks show `day`.
+
+    Where clocks change at midnight, midnight can happen twice (the evening before repeats
+    and still belongs to that day) or not at all (the day begins at 01:00): the later of the
+    two readings of 00:00 is right in both cases, and either when there is no change."""
+    readings = (datetime.combine(day, time(0), tzinfo=tz).replace(fold=fold) for fold in (0, 1))
+    return max(readings, key=lambda moment: moment.astimezone(UTC)).astimezone(UTC) \
+        .astimezone(tz)
 
 
 def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | None = None

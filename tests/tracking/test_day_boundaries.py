@@ -16,10 +16,11 @@ from commands.summary import daily_summary, day_bounds
 from tests.tracking.story import FakeClock, record
 
 NEW_YORK = ZoneInfo("America/New_York")
+SANTIAGO = ZoneInfo("America/Santiago")  # its clocks change at midnight
 
 
-def hours(day: date) -> float:
-    start, end = day_bounds(day, NEW_YORK)
+def hours(day: date, tz: ZoneInfo = NEW_YORK) -> float:
+    start, end = day_bounds(day, tz)
     return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600
 
 
@@ -30,6 +31,20 @@ def test_day_bounds_are_local_midnights() -> None:
     start, end = day_bounds(date(2026, 3, 8), NEW_YORK)
     assert start.astimezone(UTC) == datetime(2026, 3, 8, 5, tzinfo=UTC)  # EST midnight
     assert end.astimezone(UTC) == datetime(2026, 3, 9, 4, tzinfo=UTC)  # EDT midnight
+
+
+def test_a_day_whose_midnight_repeats_or_is_skipped() -> None:
+    # 5 April 2026, 00:00 → 23:00: the Saturday's last hour repeats and stays the Saturday.
+    assert hours(date(2026, 4, 4), SANTIAGO) == 25
+    assert hours(date(2026, 4, 5), SANTIAGO) == 24
+    start, _ = day_bounds(date(2026, 4, 5), SANTIAGO)
+    assert start.astimezone(UTC) == datetime(2026, 4, 5, 4, tzinfo=UTC)
+    # 6 September 2026, 00:00 → 01:00: the Sunday begins at 01:00.
+    assert hours(date(2026, 9, 5), SANTIAGO) == 24
+    assert hours(date(2026, 9, 6), SANTIAGO) == 23
+    start, _ = day_bounds(date(2026, 9, 6), SANTIAGO)
+    assert start.astimezone(UTC) == datetime(2026, 9, 6, 4, tzinfo=UTC)
+    assert (start.hour, start.date()) == (1, date(2026, 9, 6))
 
 
 @pytest.mark.parametrize(("day", "inside", "outside"), [

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
+import requests
+import time_machine
 from sqlalchemy import insert, select
 
 from bot.runtime import Bot
@@ -143,3 +145,51 @@ def test_no_catch_up_on_a_brand_new_installation(
         order_request("T-AFTER"), requester_id="U0REQ", origin_channel=None, currency="USD")
     fresh.catch_up()
     assert summaries(slack) == [] and runs(bot.services.repo) == []
+
+
+def test_a_summary_in_the_repeated_hour_is_posted_once(
+    start_bot: Callable[..., Bot], slack: SlackStandIn, database_url: str
+) -> None:
+    """New York, 30 1 * * *: 01:30 happens twice on 1 November 2026 (05:30 and 06:30 UTC)."""
+    bot = start_bot(database_url=database_url, paidorder_timezone="America/New_York",
+                    paidorder_summary_cron="30 1 * * *")
+    clock = FakeClock(datetime(2026, 10, 31, 15, tzinfo=UTC))
+    writer = Repository(connect(database_url), clock=clock)
+    writer.add_request(order_request("T-FALLBACK"), requester_id="U0REQ", origin_channel=None,
+                       currency="USD")
+    writer.engine.dispose()
+
+    # Started at 07:00 UTC, after both: catch-up finds the summary of the 31st and posts it.
+    late = Scheduler(bot.services, claimer="started-late",
+                     now=lambda: datetime(2026, 11, 1, 7, tzinfo=UTC))
+    try:
+        late.start()
+    finally:
+        late.stop()
+    # A replica firing at each occurrence of 01:30 names the same day, so it posts nothing.
+    for at in (datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC)):
+        assert not Scheduler(bot.services, claimer=f"fired-{at:%H%M}", now=lambda at=at: at
+                             ).daily_summary()
+
+    assert summaries(slack) == ["Paid orders · Sat 31 Oct"]
+    [run] = runs(bot.services.repo)
+    assert run["day"] == date(2026, 10, 31) and run["claimed_by"] == "started-late"
+
+
+def test_a_bot_started_after_a_fall_back_answers_its_health_check(
+    start_bot: Callable[..., Bot]
+) -> None:
+    """The reported case: New York, 30 1 * * *, started at 07:00 UTC on 1 November 2026."""
+    started: list[Bot] = []
+
+    def start() -> None:
+        started.append(start_bot(paidorder_timezone="America/New_York",
+                                 paidorder_summary_cron="30 1 * * *"))
+
+    with time_machine.travel(datetime(2026, 11, 1, 7, tzinfo=UTC), tick=True):
+        starting = threading.Thread(target=start, daemon=True)
+        starting.start()
+        starting.join(60)  # only so that a regression fails instead of hanging the suite
+        assert started, "the bot never finished starting"
+        answer = requests.get(f"{started[0].url}/healthz", timeout=10)
+    assert answer.status_code == 200 and answer.json()["scheduler"] == "running"

@@ -101,6 +101,29 @@ def test_a_bad_cron_is_refused(env: pytest.MonkeyPatch, cron: str) -> None:
         "PAIDORDER_SUMMARY_CRON is not a five-field cron expression")
 
 
+@pytest.mark.parametrize("seconds", ["9", "86401", "99999999999"])
+def test_a_poll_interval_outside_ten_seconds_to_a_day_is_refused(
+    env: pytest.MonkeyPatch, seconds: str
+) -> None:
+    assert problem(env, PAIDORDER_POLL_SECONDS=seconds) == (
+        "PAIDORDER_POLL_SECONDS must be from 10 to 86400 seconds (one day).")
+
+
+@pytest.mark.parametrize("name", ["SLACK_API_URL", "BIGCOMMERCE_API_URL"])
+@pytest.mark.parametrize("url", ["not a url", "slack.com/api", "ftp://slack.com/api/",
+                                 "https://", "https://exa mple.com/"])
+def test_an_api_address_that_is_not_one_is_refused(env: pytest.MonkeyPatch, name: str,
+                                                   url: str) -> None:
+    assert problem(env, **{name: url}) == f"{name} must be an http:// or https:// address."
+
+
+@pytest.mark.parametrize("cron", ["0 9 31 2 *", "0 9 30 2 *", "0 9 31 4,6,9,11 *"])
+def test_a_cron_that_can_never_fire_is_refused(env: pytest.MonkeyPatch, cron: str) -> None:
+    assert problem(env, PAIDORDER_SUMMARY_CRON=cron) == (
+        "PAIDORDER_SUMMARY_CRON matches no date in any year, so the summary would never be "
+        "posted.")
+
+
 def test_a_good_cron_and_timezone_are_kept(env: pytest.MonkeyPatch) -> None:
     env.setenv("PAIDORDER_SUMMARY_CRON", "30 17 * * mon-fri")
     env.setenv("PAIDORDER_TIMEZONE", "Europe/Berlin")
