@@ -9,7 +9,7 @@ from typing import Any
 from sandbox.slack.channels import _Channels, _ResponseTarget
 from sandbox.slack.decode import _decode_body, _decode_request, _maybe_json
 from sandbox.slack.records import Call, Ephemeral
-from sandbox.slack.replies import _as_dict, _Fault, _Reply, _SlackError
+from sandbox.slack.replies import _as_dict, _Fault, _Reply, _SlackError, _SlowAnswer
 
 # Scopes from the app manifest (§11); slack_sdk and Bolt read them from this header.
 OAUTH_SCOPES = ("commands,chat:write,chat:write.public,usergroups:read,channels:read,groups:read,"
@@ -18,6 +18,8 @@ OAUTH_SCOPES = ("commands,chat:write,chat:write.public,usergroups:read,channels:
 
 class _Dispatch(_Channels):
     """The HTTP entry points the server calls: `_serve_api` and `_serve_response_url`."""
+
+    _slow_answers: list[_SlowAnswer]
 
     def _serve_api(self, method: str, headers: Any, body: bytes, query: str) -> _Reply:
         received = time.monotonic()
@@ -37,7 +39,19 @@ class _Dispatch(_Channels):
             )
             self._calls.append(call)
             self._cond.notify_all()
+            hold = self._take_slow_answer(method)
+        if hold:
+            time.sleep(hold)
         return reply
+
+    def _take_slow_answer(self, method: str) -> float:
+        for slow in self._slow_answers:
+            if slow.method == method:
+                slow.times -= 1
+                if slow.times <= 0:
+                    self._slow_answers.remove(slow)
+                return slow.seconds
+        return 0.0
 
     def _answer(self, method: str, args: dict, token: str | None) -> _Reply:
         fault = self._take_fault(method)
