@@ -8,13 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.config import Settings
+from bot.slack_retries import slack_retry_handlers
 from commands.bigcommerce import BigCommerceClient
 from commands.catalog import Catalog
 from commands.repository import Repository, connect
@@ -22,6 +18,8 @@ from commands.roster import Roster
 from commands.store_info import StoreInfo
 
 log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT = 10.0  # seconds; tests pass a shorter one to Bot so a slow Slack is quick to test
 
 
 @dataclass
@@ -34,6 +32,9 @@ class Services:
     requesters: Roster
     store_info: StoreInfo
     slack: WebClient
+    slack_timeout: float = SLACK_TIMEOUT
+    # The workspace's address from auth.test, for links to messages; set by the running bot.
+    workspace_url: str | None = None
     stoppers: list = field(default_factory=list)
     # Set by the running bot: tells the outbox worker that new work was written.
     wake_worker: Callable[[], None] = lambda: None
@@ -61,17 +62,14 @@ class Services:
         self.stoppers.clear()
 
 
-def slack_client(settings: Settings) -> WebClient:
-    # Results must reach Slack even when it is rate limiting or briefly failing.
+def slack_client(settings: Settings, timeout: float = SLACK_TIMEOUT) -> WebClient:
+    # Results must reach Slack even when it is rate limiting or briefly failing; message posts
+    # are not repeated blindly (bot/slack_retries.py).
     return WebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        timeout=timeout,
+        retry_handlers=slack_retry_handlers(),
     )
 
 
@@ -94,13 +92,13 @@ def group_members(client: WebClient):
     return members_of
 
 
-def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None = None
-                   ) -> Services:
+def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None = None,
+                   slack_timeout: float = SLACK_TIMEOUT) -> Services:
     stoppers: list = []
     repo = Repository(connect(settings.database_url))
     repo.create_schema()
     client = bigcommerce or bigcommerce_client(settings, stoppers)
-    slack = slack_client(settings)
+    slack = slack_client(settings, slack_timeout)
     members_of = group_members(slack)
     store_info = StoreInfo(client)
     store_info.load_in_background()
@@ -113,5 +111,6 @@ def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None 
         requesters=Roster(settings.requesters, members_of, everyone_if_empty=True),
         store_info=store_info,
         slack=slack,
+        slack_timeout=slack_timeout,
         stoppers=stoppers,
     )

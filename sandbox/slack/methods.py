@@ -53,6 +53,8 @@ class _Methods(_Channels):
             msg.blocks = list(args.get("blocks") or [])
         if "text" in args:
             msg.text = str(args.get("text") or "")
+        if args.get("metadata"):  # kept when the update leaves it out
+            msg.metadata = _message_metadata(args)
         msg.edited = True
         body = self._message_json(msg)
         return {"ok": True, "channel": channel, "ts": msg.ts, "text": msg.text, "message": body}

@@ -57,6 +57,7 @@ class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files):
         self._calls: list[Call] = []
         self._faults: list[_Fault] = []
         self._slow_answers: list[_SlowAnswer] = []
+        self._holds: list[tuple[str, threading.Event]] = []
         self._messages: dict[tuple[str, str], Message] = {}
         self._ephemerals: list[Ephemeral] = []
         self._views: list[dict] = []
@@ -204,6 +205,14 @@ class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files):
         e.g. a chat.postMessage that posts while its client has already timed out."""
         with self._cond:
             self._slow_answers.append(_SlowAnswer(method, seconds, times))
+
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call of `method` takes effect only when the returned event is set (or after
+        a minute): a post still on its way inside Slack after its client gave up on it."""
+        gate = threading.Event()
+        with self._cond:
+            self._holds.append((method, gate))
+        return gate
 
     def messages(self, channel: str, *, include_replies: bool = False) -> list[Message]:
         """The channel's messages in post order, in their latest state.

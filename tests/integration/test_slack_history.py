@@ -99,3 +99,14 @@ def test_a_slow_answer_posts_before_the_client_gives_up(slack: SlackStandIn) -> 
         impatient.chat_postMessage(channel=APPROVALS, text="card")
     assert [m.text for m in slack.messages(APPROVALS)] == ["card"]
     assert impatient.chat_postMessage(channel=APPROVALS, text="next")["ok"]  # only once
+
+
+def test_a_held_post_lands_only_when_released(slack: SlackStandIn) -> None:
+    impatient = WebClient(token=TOKEN, base_url=slack.api_url, timeout=0.3, retry_handlers=[])
+    gate = slack.hold_next("chat.postMessage")
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel=APPROVALS, text="late")
+    assert slack.messages(APPROVALS) == []
+    gate.set()
+    slack.wait_for("chat.postMessage")
+    assert [m.text for m in slack.messages(APPROVALS)] == ["late"]
