@@ -136,7 +136,8 @@ def notify_requester(services: Services, stored: StoredRequest) -> None:
 
 def create_order(services: Services, stored: StoredRequest) -> None:
     create_paid_order(stored.ref, repo=services.repo, bigcommerce=services.bigcommerce,
-                      external_source=services.settings.paidorder_external_source)
+                      external_source=services.settings.paidorder_external_source,
+                      timezone=services.settings.timezone)
 
 
 def refresh(services: Services, stored: StoredRequest) -> None:
