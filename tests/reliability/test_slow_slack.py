@@ -9,6 +9,7 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,10 +17,12 @@ import pytest
 from bot import ids
 from bot.config import Settings
 from bot.runtime import Bot
+from bot.scheduler import post_summary
 from sandbox.slack import Message, SlackStandIn, render_blocks
 from tests.conftest import APPROVALS, APPROVER, GOOD_FORM, REQUESTER, open_form
 from tests.e2e.test_approval_flow import wait_card
 from tests.reliability.conftest import LEASE, orders_in, player_for, settle, wait_until
+from tests.tracking.story import ask, place_order
 
 TIMEOUT = 0.5  # the bot's Slack timeout in these tests; the real one is 10 s
 TOO_LATE = 1.5  # an answer this slow comes after the bot has given up
@@ -108,3 +111,36 @@ def test_postmessage_is_not_repeated_by_the_sdk_after_a_server_error(
     # One failed try, then the outbox looked, found nothing, and posted once.
     assert [c.status for c in card_posts(slack)] == [500, 200]
     assert slack.calls_to("conversations.history")
+
+
+def test_a_shipment_reply_slack_answers_too_late_for_is_not_posted_twice(
+    bot: Bot, slack: SlackStandIn
+) -> None:
+    player = player_for(bot, slack)
+    card = place_order(bot, player, slack)
+    slack.answer_slowly("chat.postMessage", TOO_LATE, times=3)
+    ask(player, slack, REQUESTER, f"ship {card['order_id']} ups 1Z999AA10123456784")
+    wait_until(lambda: slack.thread(APPROVALS, card["ts"]), "a thread reply")
+    settle(bot.services.repo)
+
+    [reply] = slack.thread(APPROVALS, card["ts"])
+    assert "1Z999AA10123456784" in reply.text
+    assert len(card_posts(slack)) == 1 + 1  # the card, then the one reply
+    assert slack.calls_to("conversations.replies")  # looked in the thread before trying again
+
+
+def test_a_daily_summary_slack_answered_too_late_for_is_found_not_posted_again(
+    bot: Bot, slack: SlackStandIn
+) -> None:
+    day, fired = date(2026, 11, 30), datetime.now(UTC)
+    slack.answer_slowly("chat.postMessage", TOO_LATE)
+    with pytest.raises(TimeoutError):
+        post_summary(bot.services, day, title="Paid orders", once_since=fired)
+    [posted] = slack.messages(APPROVALS)
+
+    # The replica that takes the unposted day over finds it instead of posting it again.
+    assert post_summary(bot.services, day, title="Paid orders", once_since=fired) == posted.ts
+    assert len(slack.messages(APPROVALS)) == 1
+    # A summary of another day is its own message.
+    post_summary(bot.services, day + timedelta(days=1), title="Paid orders", once_since=fired)
+    assert len(slack.messages(APPROVALS)) == 2
