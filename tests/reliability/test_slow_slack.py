@@ -77,8 +77,7 @@ def test_a_card_slack_answers_too_late_for_is_adopted_not_posted_again(
     player = player_for(bot, slack)
     click = {"ts": card.ts, "blocks": card.blocks}
     assert player.click(APPROVER, APPROVALS, click, ids.APPROVE, ref).status_code == 200
-    settle(bot.services.repo)
-    [order] = orders_in(store)
+    [order] = wait_until(lambda: orders_in(store), "the order")
     wait_card(slack, card.ts, f"#{order['id']}")
 
 
