@@ -22,10 +22,11 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-# Web API methods whose repetition makes a second message (or a second share of a file).
+# Web API methods whose repetition leaves a second message (or a second share of a file) for
+# everyone to see. An ephemeral is not among them: a doubled one is seen by one person and
+# gone on reload, while a lost one leaves a click unanswered.
 NOT_REPEATABLE = frozenset({
-    "chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage",
-    "files.completeUploadExternal",
+    "chat.postMessage", "chat.scheduleMessage", "files.completeUploadExternal",
 })
 
 

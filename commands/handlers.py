@@ -193,7 +193,7 @@ def outage(exc: BigCommerceError, last_try: datetime) -> str:
     the problem and not every retry: retries in the same minute leave the text as it is.
     """
     if isinstance(exc, (AuthenticationFailed, PermissionDenied)):
-        what = f"BigCommerce refused the bot's credentials: {exc}"
+        what = f"BigCommerce refused the bot's credentials: {str(exc).rstrip('.')}"
     elif isinstance(exc, Unavailable):
         what = "BigCommerce is not answering"
     elif isinstance(exc, ServerError):
