@@ -153,7 +153,7 @@ def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> 
         return (f":warning: *Approved* by {by}, but the order could not be recorded: "
                 f"{clip(escape(stored.problem), 2000)} A person needs to look at this.")
     line = f":hourglass_flowing_sand: *Approved* by {by} · creating the BigCommerce order…"
-    if stored.problem:  # the handler's sentence already says it is retrying, and since when
+    if stored.problem:  # the handler's sentence already says it is retrying, and the last try
         line += f"\n:warning: {clip(escape(stored.problem), 2000)}"
     return line
 
