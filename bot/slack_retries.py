@@ -22,12 +22,11 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-# Web API methods whose repetition leaves a second message (or a second share of a file) for
-# everyone to see. An ephemeral is not among them: a doubled one is seen by one person and
-# gone on reload, while a lost one leaves a click unanswered.
-NOT_REPEATABLE = frozenset({
-    "chat.postMessage", "chat.scheduleMessage", "files.completeUploadExternal",
-})
+# Web API methods whose repetition leaves a second message for everyone to see. An ephemeral is
+# not among them: a doubled one is seen by one person and gone on reload, while a lost one
+# leaves a click unanswered. Nor is files.completeUploadExternal: it completes the upload of one
+# file id, and a repeat names that same file.
+NOT_REPEATABLE = frozenset({"chat.postMessage", "chat.scheduleMessage"})
 
 
 def slack_retry_handlers() -> list[RetryHandler]:
