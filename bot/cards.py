@@ -153,8 +153,8 @@ def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> 
         return (f":warning: *Approved* by {by}, but the order could not be recorded: "
                 f"{clip(escape(stored.problem), 2000)} A person needs to look at this.")
     line = f":hourglass_flowing_sand: *Approved* by {by} · creating the BigCommerce order…"
-    if stored.problem:
-        line += f"\n:warning: {escape(stored.problem)} (retrying)"
+    if stored.problem:  # the handler's sentence already says it is retrying, and the last try
+        line += f"\n:warning: {clip(escape(stored.problem), 2000)}"
     return line
 
 
@@ -166,6 +166,19 @@ def _total_differs(stored: StoredRequest) -> str:
     return (f"\n:warning: BigCommerce's order total is {money(held, stored.currency)}, not "
             f"{money(stored.request.total, stored.currency)} as on this card. A person needs "
             "to look at this.")
+
+
+def superseded_card(stored: StoredRequest, live_link: str | None) -> tuple[str, list[Block]]:
+    """An extra copy of the card (a post Slack made after the bot gave up on it): no buttons,
+    only a pointer to the card that is live."""
+    other = f"<{live_link}|the other card>" if live_link else "the other card in this channel"
+    text = f"Paid order request {stored.ref} — superseded; see {other}."
+    return text, [
+        {"type": "header", "text": {"type": "plain_text",
+                                    "text": f"Paid order request {stored.ref}"}},
+        {"type": "section", "block_id": ids.SUPERSEDED_BLOCK,
+         "text": _mrkdwn(f":no_entry_sign: Superseded — see {other}.")},
+    ]
 
 
 def _fallback(stored: StoredRequest) -> str:

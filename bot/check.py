@@ -133,6 +133,14 @@ def channel_check(client: WebClient, channel: str, role: str, bot_name: str) -> 
     if not info.get("is_member"):
         return failed(f"The bot is not in the {role} channel {name}: "
                       f"invite the bot with /invite @{bot_name} in that channel.")
+    try:
+        client.conversations_history(channel=channel, limit=1)
+    except SlackApiError as exc:
+        # Without it a post that failed unclearly may be posted a second time.
+        return failed(f"The bot cannot read the {role} channel {name} back "
+                      f"({_slack_reason(exc)}).")
+    except OSError as exc:
+        return failed(f"Slack could not be reached to read the {role} channel ({exc}).")
     return passed(f"The {role} channel {name} exists and the bot is in it.")
 
 

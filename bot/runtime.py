@@ -18,7 +18,7 @@ from bot.config import ConfigError, Settings
 from bot.followups import job_runner
 from bot.scheduler import Scheduler
 from bot.server import HTTPServer, wsgi_app
-from bot.services import Services, build_services
+from bot.services import SLACK_TIMEOUT, Services, build_services
 from bot.worker import OutboxWorker
 from commands.bigcommerce import BigCommerceClient
 from commands.database import DatabaseUnavailable, within, write_problem
@@ -33,10 +33,13 @@ WEBHOOK_DATABASE_BUDGET = 2.0
 class Bot:
     def __init__(self, settings: Settings, *, host: str = "0.0.0.0", port: int = 3000,
                  bigcommerce: BigCommerceClient | None = None,
-                 lease: timedelta = timedelta(seconds=30), http: bool = True) -> None:
+                 lease: timedelta = timedelta(seconds=30), http: bool = True,
+                 slack_timeout: float = SLACK_TIMEOUT) -> None:
         self.settings = settings
-        self.services: Services = build_services(settings, bigcommerce=bigcommerce)
+        self.services: Services = build_services(settings, bigcommerce=bigcommerce,
+                                                 slack_timeout=slack_timeout)
         self.identity = _identify(self.services)
+        self.services.workspace_url = self.identity.get("url")
         self.worker = OutboxWorker(self.services.repo, job_runner(self.services), lease=lease)
         self.services.wake_worker = self.worker.wake
         self.app = build_app(self.services, identity=self.identity, wake_worker=self.worker.wake)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.services import Services
+from bot.slack_posts import posted_copies, summary_tag
 from bot.summary_chart import post_summary_chart
 from bot.summary_schedule import SummarySchedule
 from bot.summary_view import summary_message
@@ -29,12 +30,26 @@ def summary_day(fired_at: datetime) -> date:
     return fired_at.date() - timedelta(days=1)
 
 
-def post_summary(services: Services, day: date, *, title: str) -> str:
-    """Build and post the summary for `day`; returns the message ts."""
+def post_summary(services: Services, day: date, *, title: str,
+                 once_since: datetime | None = None) -> str:
+    """Build and post the summary for `day`; returns the message ts.
+
+    With `once_since` (the scheduled summary, first tried no earlier than that) a summary of
+    `day` that an earlier try posted after all is used instead of posting another.
+    """
+    channel = services.settings.summary_channel
+    tag = summary_tag(day.isoformat())
+    if once_since is not None:
+        copies = posted_copies(services.slack, channel, tag, since=once_since)
+        if copies:
+            # The earlier try gave up waiting for the text, so it never got to the chart.
+            services.later(lambda: post_summary_chart(services, day))
+            return str(copies[0]["ts"])
     summary = daily_summary(services.repo, day, services.settings.timezone)
     text, blocks = summary_message(summary, title=title)
-    answer = services.slack.chat_postMessage(channel=services.settings.summary_channel,
-                                             text=text, blocks=blocks)
+    answer = services.slack.chat_postMessage(
+        channel=channel, text=text, blocks=blocks,
+        metadata=tag.metadata if once_since is not None else None)
     # After the text, on the after-ack pool: drawing and uploading take a second or more, and
     # the caller must be able to mark the day posted at once (a claim left unmarked is taken
     # over and posted again). A chart that fails is recorded for the next summary.
@@ -88,7 +103,8 @@ class Scheduler:
             self.services.metrics.summary_run("skipped")
             return False
         try:
-            ts = post_summary(self.services, day, title=f"Paid orders · {day:%a %d %b}")
+            ts = post_summary(self.services, day, title=f"Paid orders · {day:%a %d %b}",
+                              once_since=fired)
         except Exception:
             # The claim stays unposted; another replica (or this one) takes it over after the
             # lease runs out.

@@ -11,16 +11,12 @@ from typing import Any
 from alembic.util import CommandError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.metrics import Metrics
+from bot.slack_retries import slack_retry_handlers
 from commands.bigcommerce import BigCommerceClient
 from commands.catalog import Catalog
 from commands.database import unusable
@@ -30,6 +26,8 @@ from commands.store_info import StoreInfo
 from commands.webhook_upkeep import WebhookUpkeep
 
 log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT = 10.0  # seconds; tests pass a shorter one to Bot so a slow Slack is quick to test
 
 
 @dataclass
@@ -44,6 +42,9 @@ class Services:
     slack: WebClient
     metrics: Metrics
     hooks: WebhookUpkeep
+    slack_timeout: float = SLACK_TIMEOUT
+    # The workspace's address from auth.test, for links to messages; set by the running bot.
+    workspace_url: str | None = None
     stoppers: list = field(default_factory=list)
     # Set by the running bot: tells the outbox worker that new work was written.
     wake_worker: Callable[[], None] = lambda: None
@@ -96,19 +97,16 @@ class MeteredWebClient(WebClient):
         return response
 
 
-def slack_client(settings: Settings,
+def slack_client(settings: Settings, timeout: float = SLACK_TIMEOUT,
                  on_call: Callable[[str, str], None] = lambda m, s: None) -> WebClient:
-    # Results must reach Slack even when it is rate limiting or briefly failing.
+    # Results must reach Slack even when it is rate limiting or briefly failing; message posts
+    # are not repeated blindly (bot/slack_retries.py).
     return MeteredWebClient(
         on_call=on_call,
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        timeout=timeout,
+        retry_handlers=slack_retry_handlers(),
     )
 
 
@@ -131,20 +129,19 @@ def group_members(client: WebClient):
     return members_of
 
 
-def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None = None
-                   ) -> Services:
+def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None = None,
+                   slack_timeout: float = SLACK_TIMEOUT) -> Services:
     stoppers: list = []
     repo = Repository(connect(settings.database_url))
-    repo.create_schema()
-    metrics = Metrics(repo)
     try:
         repo.create_schema()
     except (SQLAlchemyError, CommandError) as exc:  # CommandError: a revision unknown here
         repo.engine.dispose()
         raise unusable(repo.engine.url, exc) from None
+    metrics = Metrics(repo)
     client = bigcommerce or bigcommerce_client(settings, stoppers)
     client.on_call = metrics.bigcommerce_call
-    slack = slack_client(settings, on_call=metrics.slack_call)
+    slack = slack_client(settings, slack_timeout, on_call=metrics.slack_call)
     members_of = group_members(slack)
     store_info = StoreInfo(client)
     store_info.load_in_background()
@@ -159,5 +156,6 @@ def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None 
         slack=slack,
         metrics=metrics,
         hooks=WebhookUpkeep(client, enabled=settings.paidorder_webhook_secret is not None),
+        slack_timeout=slack_timeout,
         stoppers=stoppers,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from commands.bigcommerce import (
     AuthenticationFailed,
@@ -16,6 +17,9 @@ from commands.bigcommerce import (
     InvalidRequest,
     NotFound,
     PermissionDenied,
+    RateLimited,
+    ServerError,
+    Unavailable,
     UnusableAnswer,
 )
 from commands.bigcommerce_answers import Order
@@ -114,7 +118,7 @@ def reject_request(ref: str, *, user_id: str, reason: str, repo: Repository,
 
 
 def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceClient,
-                      external_source: str) -> str | None:
+                      external_source: str, timezone: tzinfo = UTC) -> str | None:
     """Make sure the approved request `ref` has exactly one BigCommerce order.
 
     Returns "created" or "adopted" when this call recorded the order, else None.
@@ -122,7 +126,7 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
     BigCommerce has no idempotency key, so the request reference travels in
     `external_order_id` and is looked up before every create, including every retry. Any
     failure that leaves it unclear whether the order was made raises RetryLater; the next try
-    starts with the lookup again.
+    starts with the lookup again. Meanwhile the card says what is wrong (times in `timezone`).
     """
     stored = repo.get(ref)
     if stored is None or stored.state != RequestState.APPROVED:
@@ -146,16 +150,14 @@ def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceCli
     except UnusableAnswer as exc:
         _unusable_answer(ref, exc, repo=repo)
         return None
-    except (AuthenticationFailed, PermissionDenied) as exc:
-        # A configuration problem: keep the approval and retry once the admin has fixed it.
-        repo.note_problem(ref, f"BigCommerce refused the bot's credentials: {exc}")
-        raise RetryLater(str(exc)) from exc
     except (InvalidRequest, NotFound) as exc:
         repo.record_failure(ref, f"BigCommerce refused the order: {exc}")
         return None
     except BigCommerceError as exc:
+        # Credentials keep the approval too: it goes through once the admin has fixed them.
+        repo.note_problem(ref, outage(exc, repo.clock().astimezone(timezone)))
         raise RetryLater(str(exc)) from exc
-    if repo.record_order(ref, order, adopted=False):
+    if repo.record_order(ref, order, adopted=False):  # also clears the problem
         _check_total(ref, order, stored, repo)
         return "created"
     return None
@@ -170,6 +172,25 @@ def _check_total(ref: str, order: Order, stored: StoredRequest, repo: Repository
                     stored.request.total)
         repo.record_event(ref, "bigcommerce", "order_total_differs",
                           {"bigcommerce": str(held), "card": str(stored.request.total)})
+
+
+def outage(exc: BigCommerceError, last_try: datetime) -> str:
+    """What the card says while BigCommerce keeps failing.
+
+    The time is to the minute, so the card (one `chat.update` per change) follows the state of
+    the problem and not every retry: retries in the same minute leave the text as it is.
+    """
+    if isinstance(exc, (AuthenticationFailed, PermissionDenied)):
+        what = f"BigCommerce refused the bot's credentials: {str(exc).rstrip('.')}"
+    elif isinstance(exc, Unavailable):
+        what = "BigCommerce is not answering"
+    elif isinstance(exc, ServerError):
+        what = "BigCommerce is having server errors"
+    elif isinstance(exc, RateLimited):
+        what = "BigCommerce is rate-limiting the bot"
+    else:
+        what = f"BigCommerce could not take the order yet: {exc}"
+    return f"{what} — retrying; last try {last_try:%H:%M}"
 
 
 def _unusable_answer(ref: str, exc: UnusableAnswer, *, repo: Repository) -> None:

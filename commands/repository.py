@@ -84,6 +84,7 @@ class Outbox:
     NOTIFY_REQUESTER = "notify_requester"
     REFRESH_ORDER = "refresh_order"
     POST_SHIPMENTS = "post_shipments"
+    CHECK_CARD_COPIES = "check_card_copies"
     BIGCOMMERCE = (CREATE_ORDER, REFRESH_ORDER)
 
 
@@ -169,9 +170,9 @@ class Repository:
             return bool(conn.execute(select(exists().where(requests.c.created_at < moment)))
                         .scalar())
 
-    def enqueue_now(self, ref: str, kind: str) -> None:
+    def enqueue_now(self, ref: str, kind: str, *, delay: timedelta = timedelta(0)) -> None:
         with self.transaction() as conn:
-            self.enqueue(conn, ref, kind)
+            self.enqueue(conn, ref, kind, delay=delay)
 
     def approve(self, ref: str, approver: str) -> StoredRequest | None:
         """pending → approved, or None when someone else got there first."""
@@ -239,11 +240,17 @@ class Repository:
                 self.audit(conn, ref, "bigcommerce", "problem", {"problem": problem})
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
 
-    def set_card(self, ref: str, channel: str, ts: str) -> None:
+    def set_card(self, ref: str, channel: str, ts: str, *, adopted: bool = False) -> bool:
+        """Record the request's card; False when another card was recorded first."""
         with self.transaction() as conn:
-            conn.execute(update(requests).where(requests.c.ref == ref)
-                         .values(card_channel=channel, card_ts=ts, updated_at=self.clock()))
-            self.audit(conn, ref, "slack", "card_posted", {"channel": channel, "ts": ts})
+            won = conn.execute(update(requests)
+                               .where(requests.c.ref == ref, requests.c.card_ts.is_(None))
+                               .values(card_channel=channel, card_ts=ts, updated_at=self.clock())
+                               .returning(requests.c.id)).first()
+            if won:
+                self.audit(conn, ref, "slack", "card_adopted" if adopted else "card_posted",
+                           {"channel": channel, "ts": ts})
+        return won is not None
 
     def _transition(
         self, conn: Connection, ref: str, from_state: RequestState, to_state: RequestState,
@@ -339,8 +346,10 @@ class Repository:
 
 
 def _lane(kind: Any) -> Any:
-    """Jobs that talk to BigCommerce run in one lane per request; Slack jobs in another."""
-    return case((kind.in_(Outbox.BIGCOMMERCE), "bigcommerce"), else_="slack")
+    """Jobs that talk to BigCommerce run in one lane per request; Slack jobs in another; the
+    delayed look for extra card copies in its own, so it never holds back a card update."""
+    return case((kind.in_(Outbox.BIGCOMMERCE), "bigcommerce"),
+                (kind == Outbox.CHECK_CARD_COPIES, "card_copies"), else_="slack")
 
 
 def new_ref() -> str:

@@ -11,9 +11,9 @@ Modelled on slackapi/bolt-python's ``tests/mock_web_api_server/``, but bound to 
 parallel test runs never collide, and threaded with a large backlog so that bursts don't drop
 connections.
 
-Layout: `standin` (`SlackStandIn`, made of `dispatch`, `methods` and `transcript` over the state
-in `channels`) → `server` (HTTP), `decode` (request args), `replies`, `blocks` (`render_blocks`),
-`records` (what tests read).
+Layout: `standin` (`SlackStandIn`, made of `dispatch`, `methods`, `history` and `transcript` over
+the state in `channels`) → `server` (HTTP), `decode` (request args), `replies`, `blocks`
+(`render_blocks`), `records` (what tests read).
 """
 
 from sandbox.slack.blocks import render_blocks

@@ -84,9 +84,11 @@ class _Channels:
         return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
 
     def _store_message(
-        self, channel: str, text: str, blocks: list[dict], thread_ts: str | None
+        self, channel: str, text: str, blocks: list[dict], thread_ts: str | None,
+        metadata: dict | None = None,
     ) -> Message:
-        msg = Message(channel, self._next_ts(), text, blocks, thread_ts, self.bot_user_id, False)
+        msg = Message(channel, self._next_ts(), text, blocks, thread_ts, self.bot_user_id, False,
+                      metadata)
         self._messages[(channel, msg.ts)] = msg
         self._log.append(("message", (channel, msg.ts)))
         return msg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from typing import Any
@@ -9,15 +10,20 @@ from typing import Any
 from sandbox.slack.channels import _Channels, _ResponseTarget
 from sandbox.slack.decode import _decode_body, _decode_request, _maybe_json
 from sandbox.slack.records import Call, Ephemeral
-from sandbox.slack.replies import _as_dict, _Fault, _Reply, _SlackError
+from sandbox.slack.replies import _as_dict, _Fault, _Reply, _SlackError, _SlowAnswer
+
+HOLD_LIMIT = 60.0  # seconds a held call waits for its release at most
 
 # Scopes from the app manifest (§11); slack_sdk and Bolt read them from this header.
 OAUTH_SCOPES = ("commands,chat:write,chat:write.public,usergroups:read,channels:read,groups:read,"
-                "files:write,im:write")
+                "files:write,im:write,channels:history,groups:history")
 
 
 class _Dispatch(_Channels):
     """The HTTP entry points the server calls: `_serve_api` and `_serve_response_url`."""
+
+    _slow_answers: list[_SlowAnswer]
+    _holds: list[tuple[str, threading.Event]]
 
     def _serve_api(self, method: str, headers: Any, body: bytes, query: str) -> _Reply:
         received = time.monotonic()
@@ -28,6 +34,9 @@ class _Dispatch(_Channels):
             args, token, bad = {}, None, _Reply({"ok": False, "error": "invalid_json"})
         if self.latency > 0:
             time.sleep(self.latency)
+        held = self._take_hold(method)
+        if held is not None:
+            held.wait(HOLD_LIMIT)
         with self._cond:
             # State changes and the call record happen together, so that whatever wait_for()
             # returns for is already visible in messages()/views.
@@ -37,7 +46,27 @@ class _Dispatch(_Channels):
             )
             self._calls.append(call)
             self._cond.notify_all()
+            hold = self._take_slow_answer(method)
+        if hold:
+            time.sleep(hold)
         return reply
+
+    def _take_hold(self, method: str) -> threading.Event | None:
+        with self._cond:
+            for i, (held, gate) in enumerate(self._holds):
+                if held == method:
+                    del self._holds[i]
+                    return gate
+        return None
+
+    def _take_slow_answer(self, method: str) -> float:
+        for slow in self._slow_answers:
+            if slow.method == method:
+                slow.times -= 1
+                if slow.times <= 0:
+                    self._slow_answers.remove(slow)
+                return slow.seconds
+        return 0.0
 
     def _answer(self, method: str, args: dict, token: str | None) -> _Reply:
         fault = self._take_fault(method)

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from sandbox.slack.channels import _Channels, _Trigger
+from sandbox.slack.history import _message_metadata
 from sandbox.slack.records import Ephemeral
 from sandbox.slack.replies import _SlackError
 
@@ -36,7 +37,8 @@ class _Methods(_Channels):
         channel = self._known_channel(args.get("channel"))
         text, blocks = _content(args)
         thread_ts = args.get("thread_ts") or None
-        msg = self._store_message(channel, text, blocks, str(thread_ts) if thread_ts else None)
+        msg = self._store_message(channel, text, blocks, str(thread_ts) if thread_ts else None,
+                                  _message_metadata(args))
         return {"ok": True, "channel": channel, "ts": msg.ts, "message": self._message_json(msg)}
 
     def _chat_update(self, args: dict) -> dict:
@@ -51,6 +53,8 @@ class _Methods(_Channels):
             msg.blocks = list(args.get("blocks") or [])
         if "text" in args:
             msg.text = str(args.get("text") or "")
+        if args.get("metadata"):  # kept when the update leaves it out
+            msg.metadata = _message_metadata(args)
         msg.edited = True
         body = self._message_json(msg)
         return {"ok": True, "channel": channel, "ts": msg.ts, "text": msg.text, "message": body}

@@ -25,6 +25,9 @@ class Message:
     thread_ts: str | None
     user: str
     edited: bool
+    # chat.postMessage `metadata` ({event_type, event_payload}); conversations.history and
+    # conversations.replies return it only with include_all_metadata.
+    metadata: dict | None = None
 
 
 @dataclass

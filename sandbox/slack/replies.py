@@ -37,5 +37,15 @@ class _Fault:
         return _Reply({"ok": False, "error": self.error or "internal_error"}, self.status)
 
 
+@dataclass
+class _SlowAnswer:
+    """The method does its work at once but answers only after `seconds`, as a Slack that is
+    slow to respond (not slow to act) does: a client that gave up meanwhile missed a success."""
+
+    method: str
+    seconds: float
+    times: int
+
+
 def _as_dict(reply: _Reply) -> dict:
     return reply.payload if isinstance(reply.payload, dict) else {"body": reply.payload}

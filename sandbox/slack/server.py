@@ -50,7 +50,10 @@ class _Handler(BaseHTTPRequestHandler):
             reply = standin._serve_upload(url.path.removeprefix("/upload/"), body)
         else:
             reply = _Reply("not found", 404)
-        self._send(reply)
+        try:
+            self._send(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting for a slow answer
 
     def _send(self, reply: _Reply) -> None:
         is_json = isinstance(reply.payload, dict)

@@ -14,14 +14,15 @@ from typing import Any
 from sandbox.slack.channels import _is_top_level, _ResponseTarget, _Trigger
 from sandbox.slack.dispatch import _Dispatch
 from sandbox.slack.files import _Files
+from sandbox.slack.history import _History
 from sandbox.slack.methods import _Methods
 from sandbox.slack.records import Call, Ephemeral, Message
-from sandbox.slack.replies import _Fault
+from sandbox.slack.replies import _Fault, _SlowAnswer
 from sandbox.slack.server import _Handler, _Server
 from sandbox.slack.transcript import _Transcript
 
 
-class SlackStandIn(_Dispatch, _Methods, _Transcript, _Files):
+class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files):
     """A Slack Web API over HTTP on 127.0.0.1, with recorded calls and channel state."""
 
     def __init__(
@@ -55,6 +56,8 @@ class SlackStandIn(_Dispatch, _Methods, _Transcript, _Files):
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._faults: list[_Fault] = []
+        self._slow_answers: list[_SlowAnswer] = []
+        self._holds: list[tuple[str, threading.Event]] = []
         self._messages: dict[tuple[str, str], Message] = {}
         self._ephemerals: list[Ephemeral] = []
         self._views: list[dict] = []
@@ -76,6 +79,8 @@ class SlackStandIn(_Dispatch, _Methods, _Transcript, _Files):
             "usergroups.users.list": self._usergroups_users_list,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
         }
         self._init_files()
 
@@ -194,6 +199,20 @@ class SlackStandIn(_Dispatch, _Methods, _Transcript, _Files):
         """Make the next `times` calls of `method` fail (before any other checks)."""
         with self._cond:
             self._faults.append(_Fault(method, error, status, retry_after, times))
+
+    def answer_slowly(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """The next `times` calls of `method` take effect at once but answer after `seconds`,
+        e.g. a chat.postMessage that posts while its client has already timed out."""
+        with self._cond:
+            self._slow_answers.append(_SlowAnswer(method, seconds, times))
+
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call of `method` takes effect only when the returned event is set (or after
+        a minute): a post still on its way inside Slack after its client gave up on it."""
+        gate = threading.Event()
+        with self._cond:
+            self._holds.append((method, gate))
+        return gate
 
     def messages(self, channel: str, *, include_replies: bool = False) -> list[Message]:
         """The channel's messages in post order, in their latest state.

@@ -110,6 +110,19 @@ def test_an_unreadable_user_group_is_explained(settings_values: dict[str, Any],
     assert f"user group S0FINANCE cannot be read ({error}" in line and explained in line
 
 
+def test_an_app_that_cannot_read_the_approval_channel_back_is_told_to_reinstall(
+    settings_values: dict[str, Any], slack: SlackStandIn
+) -> None:
+    slack.fail_next("conversations.history", error="missing_scope")
+
+    status, lines = run_check(**settings_values)
+
+    assert status == 1
+    [line] = failures(lines)
+    assert "cannot read the approval channel #approvals back (missing_scope" in line
+    assert "add the scopes from app-manifest.yml and reinstall" in line
+
+
 def test_a_rejected_bigcommerce_token(settings_values: dict[str, Any]) -> None:
     status, lines = run_check(**{**settings_values, "bigcommerce_access_token": "wrong"})
 

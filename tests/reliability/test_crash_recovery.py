@@ -66,7 +66,7 @@ class BotProcess:
 
 @pytest.fixture
 def spawn(store: SandboxServer, slack: SlackStandIn, database_url: str, tmp_path: Path
-          ) -> Iterator[Callable[[], BotProcess]]:
+          ) -> Iterator[Callable[..., BotProcess]]:
     env = {
         "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT),
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -79,8 +79,8 @@ def spawn(store: SandboxServer, slack: SlackStandIn, database_url: str, tmp_path
     }
     started: list[BotProcess] = []
 
-    def start() -> BotProcess:
-        started.append(BotProcess(env, tmp_path / "bot.log"))
+    def start(**more_env: str) -> BotProcess:
+        started.append(BotProcess(env | more_env, tmp_path / "bot.log"))
         return started[-1]
 
     yield start
@@ -168,3 +168,30 @@ def test_killed_between_the_order_and_the_card_update_updates_the_card_after_res
 
     spawn()
     finished_with_one_order(repo_of, store, slack, card)
+
+
+def test_killed_after_slack_posted_the_card_but_before_its_ts_was_recorded_adopts_it(
+    spawn: Callable[..., BotProcess], repo_of: Repository, store: SandboxServer,
+    slack: SlackStandIn,
+) -> None:
+    # Slack posts the card but its answer is slow; the bot dies waiting for it.
+    slack.answer_slowly("chat.postMessage", 30)
+    first = spawn()
+    player = SlackRequests(first.url, SIGNING_SECRET, team_id=slack.team_id,
+                           response_url=slack.response_url("test", channel=SALES))
+    card = submit_request(player, slack)
+    first.kill()
+    assert repo_of.get(card["ref"]).card_ts is None
+
+    second = spawn(PAIDORDER_TEST_SLACK_TIMEOUT="1")  # its look for late copies comes soon
+    wait_until(lambda: repo_of.get(card["ref"]).card_ts, "the card to be recorded")
+    assert repo_of.get(card["ref"]).card_ts == card["ts"]
+    assert [m.ts for m in slack.messages(APPROVALS)] == [card["ts"]]
+    assert "card_adopted" in actions(repo_of, card["ref"])
+
+    # The adopted card is the live one: approving on it finishes the request there.
+    player = SlackRequests(second.url, SIGNING_SECRET, team_id=slack.team_id,
+                           response_url=slack.response_url("test", channel=SALES))
+    assert player.click(APPROVER, APPROVALS, card, ids.APPROVE, card["ref"]).status_code == 200
+    finished_with_one_order(repo_of, store, slack, card)
+    assert [m.ts for m in slack.messages(APPROVALS)] == [card["ts"]]

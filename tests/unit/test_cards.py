@@ -139,9 +139,11 @@ def test_a_failed_card_says_a_person_must_look() -> None:
 
 
 def test_a_transient_problem_shows_while_retrying() -> None:
+    problem = "BigCommerce is not answering — retrying; last try 10:42"
     stored = stored_request(state=RequestState.APPROVED, decided_by="U0APPROVER",
-                            problem="BigCommerce refused the bot's credentials")
-    assert "(retrying)" in request_card(stored)[1][-1]["text"]["text"]
+                            problem=problem)
+    line = request_card(stored)[1][-1]["text"]["text"]
+    assert line.endswith(f":warning: {problem}") and "creating the BigCommerce order" in line
 
 
 def test_requester_notice_points_at_the_card_then_the_result() -> None:
