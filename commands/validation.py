@@ -323,6 +323,15 @@ def _check_discount_and_tax(items: tuple[LineItem, ...], shipping: Decimal,
                             discount: Decimal | None, tax: TaxCharge | None, terms: FormTerms,
                             errors: Errors) -> None:
     subtotal = sum((item.line_total for item in items), Decimal("0"))
+    # Each amount is capped, but 9,999 × 9,999,999.99 is not: BigCommerce would take an order
+    # whose total the bot then can't store or read back.
+    largest = subtotal + shipping + (tax.amount if tax and tax.amount is not None else 0)
+    if tax and tax.rate is not None:
+        largest += (subtotal + shipping) * tax.rate / 100
+    if largest >= MAX_AMOUNT:
+        errors[FormField.ITEMS] = (f"The order would come to more than {MAX_AMOUNT:,.2f}; "
+                                   "split it into smaller requests.")
+        return
     if discount is not None and discount > subtotal + shipping:
         errors[FormField.DISCOUNT] = "The discount can't be more than the items plus shipping."
         return

@@ -162,3 +162,13 @@ def test_a_slow_customer_lookup_is_a_message_on_the_email() -> None:
 
     assert error(FormField.EMAIL, customer=slow) == (
         "BigCommerce is slow to answer — try again in a minute.")
+
+
+@pytest.mark.parametrize("changes", [
+    {"items": "MUG-WHT x 9999 @ 9999999.99"},
+    {"items": "MUG-WHT x 10000 @ 999.99", "tax": "0.01%"},
+    {"items": "MUG-WHT @ 9999999.00", "shipping_cost": "999.99", "tax": "5.00"},
+])
+def test_an_order_that_would_come_to_ten_million_or_more_is_refused(changes: dict) -> None:
+    assert error(FormField.ITEMS, **changes) == (
+        "The order would come to more than 10,000,000.00; split it into smaller requests.")
