@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,6 +86,8 @@ def parse_range(text: str, *, today: date) -> DateRange:
         return DateRange(today.replace(day=1), today)
     first = _date(words[0])
     last = _date(words[1]) if len(words) == 2 else today
+    if len(words) == 1 and first > today:
+        raise ExportRefused(f"{first:%Y-%m-%d} is in the future; nothing was recorded yet.")
     if first > last:
         raise ExportRefused(f"{first:%Y-%m-%d} is after {last:%Y-%m-%d}; "
                             "put the earlier date first.")
@@ -94,14 +97,24 @@ def parse_range(text: str, *, today: date) -> DateRange:
     return span
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# Orders recorded by this bot fall well inside these years; a date outside them is a typo, and
+# day arithmetic near year 1 or 9999 would overflow.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
 def _date(word: str) -> date:
     try:
-        if len(word) != 10:
+        # Only YYYY-MM-DD: date.fromisoformat would also take week dates like 2026-W01-1.
+        if not _DAY.fullmatch(word):
             raise ValueError(word)
-        return date.fromisoformat(word)
+        day = date.fromisoformat(word)
     except ValueError:
         raise ExportRefused("“{typed}” is not a date like 2026-03-01. " + USAGE,
                             typed=word[:20]) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ExportRefused(f"{word} is outside the years {FIRST_YEAR}–{LAST_YEAR}. " + USAGE)
+    return day
 
 
 def export_orders(repo: Repository, span: DateRange, tz: ZoneInfo) -> Export:

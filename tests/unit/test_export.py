@@ -32,6 +32,19 @@ def test_refused_ranges(text: str) -> None:
         parse_range(text, today=TODAY)
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("2026-03-18", "2026-03-18 is in the future; nothing was recorded yet."),
+    ("9999-12-30 9999-12-31", "9999-12-30 is outside the years 2000–2999."),
+    ("0001-01-01 0001-01-02", "0001-01-01 is outside the years 2000–2999."),
+    ("2026-W01-1", "“2026-W01-1” is not a date like 2026-03-01."),
+    ("２０２６-03-01", "“２０２６-03-01” is not a date like 2026-03-01."),
+])
+def test_odd_dates_are_told_plainly(text: str, says: str) -> None:
+    with pytest.raises(ExportRefused) as refused:
+        parse_range(text, today=TODAY)
+    assert str(refused.value).startswith(says)
+
+
 def test_only_text_cells_are_defused() -> None:
     content = orders_csv([["2026-03-01 10:00", "PO-1", 7, "=1+1 <a@b.c>", "-Cash", "+1",
                            Decimal("-5.00"), "USD", Decimal("0.00"), "", "@x", "U1", "\t"]])
