@@ -17,6 +17,16 @@ KEY_LENGTH = 128
 # sign, U+2043 hyphen bullet. NFKC already maps the small and fullwidth hyphen-minus to "-".
 _MINUS_SIGNS = frozenset("\u2212\u2796\u02d7\u2043")
 _SPACES = re.compile(r"\s+")
+# Cyrillic and Greek letters drawn like Latin ones (after casefold), from Unicode's confusables
+# list: "ВТ-1001" typed on a Cyrillic keyboard layout is the bank's "BT-1001". Only letters
+# that look the same; ids are references, never words, so nothing meaningful is merged.
+_LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "һ": "h", "н": "h", "і": "i", "ј": "j", "к": "k", "м": "m",
+    "о": "o", "р": "p", "с": "c", "ѕ": "s", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ԛ": "q",
+    "ԝ": "w", "ѵ": "v",
+    "α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ν": "v",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ϲ": "c", "ϳ": "j",
+})
 
 
 def transaction_key(transaction_id: str) -> str:
@@ -24,13 +34,14 @@ def transaction_key(transaction_id: str) -> str:
 
     NFKC turns fullwidth and other compatibility forms into their plain letters and digits;
     every dash, hyphen and minus sign becomes "-"; casefold ignores case (also "ß" = "ss");
-    invisible format characters are dropped; runs of any whitespace become one space and
-    surrounding whitespace goes. "ＴＸＮ‐１", "txn−1" and " TXN-1 " are all "txn-1".
+    invisible format characters are dropped; Cyrillic and Greek look-alikes of Latin letters
+    become those letters; runs of any whitespace become one space and surrounding whitespace
+    goes. "ＴＸＮ‐１", "txn−1", " TXN-1 " and "ТХN-1" (Cyrillic Т and Х) are all "txn-1".
     """
     text = unicodedata.normalize("NFKC", transaction_id)
     text = "".join(_fold(ch) for ch in text)
     # casefold can produce text that NFKC would write differently; normalise once more.
-    text = unicodedata.normalize("NFKC", text.casefold())
+    text = unicodedata.normalize("NFKC", text.casefold()).translate(_LOOKALIKES)
     return _SPACES.sub(" ", text).strip()
 
 

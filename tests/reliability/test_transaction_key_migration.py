@@ -97,3 +97,32 @@ def test_the_downgrade_brings_back_lower_cased_keys(database_url: str) -> None:
         assert after["PO-CCCCCCCC"] == "txn\u22121"
     finally:
         engine.dispose()
+
+
+LOOKALIKES = next(r for r in SCRIPT.walk_revisions()
+                  if Path(r.path).name.endswith("_transaction_key_lookalikes.py"))
+
+
+def test_look_alike_ids_booked_before_are_re_keyed_as_duplicates(database_url: str) -> None:
+    """A database keyed by revision 0003's rule, holding "BT-1001" and a Cyrillic "ВТ-1001",
+    upgrades without failing: the later booking is marked a duplicate, and from then on every
+    look-alike is the booked payment."""
+    engine = connect(database_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(migrations.config(conn), str(LOOKALIKES.down_revision))
+            for ref, typed, key in [("PO-GGGGGGGG", "BT-1001", "bt-1001"),
+                                    ("PO-HHHHHHHH", "\u0412\u0422-1001", "\u0432\u0442-1001")]:
+                conn.execute(insert(requests).values(
+                    ref=ref, state="pending", requester_id="U0REQ", payment_method="Cash",
+                    transaction_key=key, amount_paid=1, catalog_total=1, currency="USD",
+                    body={"transaction_id": typed}, created_at=NOW, updated_at=NOW))
+        repo = Repository(engine)
+        repo.create_schema()
+        assert keys(engine) == {"PO-GGGGGGGG": "bt-1001", "PO-HHHHHHHH": "bt-1001#po-hhhhhhhh"}
+        [line] = [(a["ref"], a["actor"], a["detail"]["same_payment_as"])
+                  for a in repo.audit_trail(since=NOW)]
+        assert line == ("PO-HHHHHHHH", "migration 0006", "PO-GGGGGGGG")
+        assert repo.payment_booked("Cash", "\u0392\u03a4-1001")
+    finally:
+        engine.dispose()

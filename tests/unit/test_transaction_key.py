@@ -21,6 +21,15 @@ def test_variants_of_one_id_have_one_key(spelling: str) -> None:
     assert transaction_key(spelling) == "txn-1"
 
 
+@pytest.mark.parametrize("spelling", [
+    "\u0412\u0422-1001",  # Cyrillic В Т, as typed with a Russian keyboard layout
+    "\u0392\u03a4-1001",  # Greek Β Τ
+    "B\u0422-1001", "bт-1001", "ＢＴ-１００１",
+])
+def test_cyrillic_and_greek_look_alikes_are_the_latin_payment(spelling: str) -> None:
+    assert transaction_key(spelling) == transaction_key("BT-1001") == "bt-1001"
+
+
 def test_case_is_folded_beyond_lower_case() -> None:
     assert transaction_key("STRASSE-7") == transaction_key("straße-7") == "strasse-7"
 

@@ -52,7 +52,12 @@ audit_log = sa.table(
 
 
 def upgrade() -> None:
-    conn = op.get_bind()
+    rekey(op.get_bind(), actor=ACTOR)
+
+
+def rekey(conn: sa.Connection, *, actor: str) -> None:
+    """Give every request the key the live rule computes (later re-keying revisions call this
+    too, under their own name in the audit log)."""
     rows = conn.execute(sa.select(requests).order_by(requests.c.id)).mappings().all()
     # Without the index, rows can be re-keyed one by one in any order; it comes back below, and
     # the whole revision is one transaction, so no request can slip in meanwhile unchecked.
@@ -65,7 +70,8 @@ def upgrade() -> None:
             holder = holders.setdefault((row["payment_method"], key), row["ref"])
             if holder != row["ref"]:
                 key = _duplicate_key(key, row["ref"])
-                _record_duplicate(conn, row["ref"], holder, str(typed))
+                if key != row["transaction_key"]:  # not already known as a duplicate
+                    _record_duplicate(conn, row["ref"], holder, str(typed), actor)
         if key != row["transaction_key"]:
             conn.execute(sa.update(requests).where(requests.c.id == row["id"])
                          .values(transaction_key=key))
@@ -95,8 +101,9 @@ def _duplicate_key(key: str, ref: str) -> str:
     return key[: KEY_LENGTH - len(suffix)] + suffix
 
 
-def _record_duplicate(conn: sa.Connection, ref: str, holder: str, typed: str) -> None:
+def _record_duplicate(conn: sa.Connection, ref: str, holder: str, typed: str,
+                      actor: str) -> None:
     conn.execute(sa.insert(audit_log).values(
-        at=datetime.now(UTC), ref=ref, actor=ACTOR, action="duplicate_transaction_id",
+        at=datetime.now(UTC), ref=ref, actor=actor, action="duplicate_transaction_id",
         detail={"same_payment_as": holder, "transaction_id": typed},
     ))
