@@ -16,8 +16,10 @@ from commands.repository import StoredRequest
 from commands.shipping import OrderView
 
 Block = dict[str, Any]
-MAX_ITEM_LINES = 20
-ITEMS_BUDGET = 2700  # characters of the items section, leaving room for its last lines
+# All item lines together: a few sections at most. Slack refuses a message whose blocks add up
+# past an undocumented size (`msg_blocks_too_long`), so the card stays far below 40,000.
+ITEMS_BUDGET = 11_000
+SECTION = 2900  # a section's text may have 3,000 characters (Block Kit)
 FIELD = 2000
 
 
@@ -51,7 +53,7 @@ def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
                                     "text": f"Paid order request {stored.ref}"}},
         {"type": "section", "text": _mrkdwn(
             f"Requested by <@{stored.requester_id}> · Customer: {customer}")},
-        {"type": "section", "text": _mrkdwn(_items_text(stored))},
+        *_items_blocks(stored),
         {"type": "section", "text": _mrkdwn(_money_text(stored))},
         {"type": "section", "fields": [
             _mrkdwn(f"*Amount paid*\n{money(request.amount_paid, cur)}"
@@ -68,21 +70,28 @@ def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
     return _fallback(stored), blocks
 
 
-def _items_text(stored: StoredRequest) -> str:
-    """Up to MAX_ITEM_LINES item lines, fewer when long names would overflow the section."""
-    request = stored.request
-    cur = stored.currency
-    lines: list[str] = []
-    used = 0
-    for item in request.items[:MAX_ITEM_LINES]:
-        line = _item_line(item, cur)
-        if used + len(line) > ITEMS_BUDGET:
-            break
-        lines.append(line)
-        used += len(line) + 1
-    if len(request.items) > len(lines):
-        lines.append(f"… and {len(request.items) - len(lines)} more")
-    return "*Items*\n" + "\n".join(lines)
+def _items_blocks(stored: StoredRequest) -> list[Block]:
+    """Every item line, so an approver never approves lines they can't see: in full while they
+    fit ITEMS_BUDGET, else each line shorter, split over as many sections as it takes."""
+    items, cur = stored.request.items, stored.currency
+    lines = [_item_line(item, cur) for item in items]
+    if sum(len(line) + 1 for line in lines) > ITEMS_BUDGET:
+        lines = [_compact_line(item, cur) for item in items]
+    sections, text = [], "*Items*"
+    for line in lines:
+        if len(text) + 1 + len(line) > SECTION:
+            sections.append(text)
+            text = line
+        else:
+            text += "\n" + line
+    sections.append(text)
+    return [{"type": "section", "text": _mrkdwn(part)} for part in sections]
+
+
+def _compact_line(item: LineItem, cur: str) -> str:
+    what = f"{clip(escape(item.name), 40)} (custom)" if item.custom else clip(escape(item.sku), 50)
+    return (f"• {what} × {item.quantity} @ {money(item.unit_price)} = "
+            f"{money(item.line_total, cur)}" + (" (options)" if item.options else ""))
 
 
 def _item_line(item: LineItem, cur: str) -> str:
