@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ids
 from bot.cards import order_status_text
@@ -97,6 +98,11 @@ def _run_after_ack(word: str, action: Subcommand, services: Services, command: d
     except BigCommerceError as exc:
         log.warning("%s failed: %s", command.get("text"), exc)
         _say(respond, f"BigCommerce answered with an error: {exc}")
+    except SQLAlchemyError as exc:
+        # A database write-locked past the background wait, full or unreachable: say so.
+        log.warning("%s failed on the database: %s", command.get("text"), exc)
+        _say(respond, "The bot's database is busy or unavailable right now; nothing was "
+                      "changed. Try again in a minute.")
     except Exception:
         log.exception("%s failed", command.get("text"))
         _say(respond, "Something went wrong; please try again in a minute.")
