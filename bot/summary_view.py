@@ -36,7 +36,7 @@ def _orders(summary: Summary) -> str:
         return "*Orders recorded:* none"
     rows = sorted(summary.totals.items(), key=lambda kv: (kv[0][1], -kv[1]))
     width = max(len(money(total)) for _, total in rows)
-    lines = [f"{money(total):>{width}} {currency}  {method}"
+    lines = [f"{money(total):>{width}} {currency}  {escape(method)}"
              for (method, currency), total in rows[:SHOWN]]
     return (f"*Orders recorded:* {summary.orders}\n```" + "\n".join(lines) + "```"
             + _more(rows))
