@@ -49,6 +49,7 @@ class Settings(BaseSettings):
                                            max_length=100)
     paidorder_log_format: str = "text"
     paidorder_payment_methods: str = ",".join(PAYMENT_METHODS)
+    paidorder_require_proof: bool = False
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -145,6 +146,16 @@ class Settings(BaseSettings):
         if not self.bigcommerce_access_token:
             raise ValueError("BIGCOMMERCE_ACCESS_TOKEN is required unless BIGCOMMERCE_SANDBOX=1")
         return self
+
+    @field_validator("paidorder_require_proof")
+    @classmethod
+    def _require_proof(cls, value: bool) -> bool:
+        # Refused rather than ignored: an admin who asks for proof on every payment must not
+        # get a bot that silently books payments without it.
+        if value:
+            raise ValueError("asks for a Payment proof on every request, but this version's form "
+                             "has no Payment proof input yet; unset it to start")
+        return value
 
     @field_validator("paidorder_payment_methods")
     @classmethod

@@ -184,3 +184,12 @@ def test_secrets_are_not_shown_in_the_settings_repr(env: pytest.MonkeyPatch) -> 
 def test_summary_channel_defaults_to_the_approval_channel(env: pytest.MonkeyPatch) -> None:
     env.setenv("PAIDORDER_SUMMARY_CHANNEL", "C0SUMMARY")
     assert load().summary_channel == "C0SUMMARY"
+
+
+def test_requiring_proof_is_refused_until_the_form_can_take_one(env: pytest.MonkeyPatch) -> None:
+    """Not silently ignored: payments would be booked without the proof the admin asked for."""
+    assert problem(env, PAIDORDER_REQUIRE_PROOF="1") == (
+        "PAIDORDER_REQUIRE_PROOF asks for a Payment proof on every request, but this version's "
+        "form has no Payment proof input yet; unset it to start.")
+    env.setenv("PAIDORDER_REQUIRE_PROOF", "0")
+    assert load().paidorder_require_proof is False
