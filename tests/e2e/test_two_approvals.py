@@ -28,6 +28,7 @@ from tests.conftest import (
     REQUESTER,
     submit_request,
 )
+from tests.deploy.test_metrics import sample, scrape
 from tests.e2e.test_approval_flow import wait_card
 from tests.reliability.conftest import LEASE, orders_in, player_for, settle, wait_until
 from tests.reliability.test_exactly_once import at_once, the_one_order
@@ -94,9 +95,14 @@ def test_at_the_threshold_the_first_approval_waits_and_the_second_creates_one_or
     assert orders_in(store) == []
     assert bot.services.repo.get(card["ref"]).state == RequestState.PENDING  # type: ignore[union-attr]
 
+    counted = scrape(bot)
+    assert [sample(counted, "paidorder_requests_total", outcome=o)
+            for o in ("first_approval", "approved")] == [1, 0]
+
     approve(player, GROUP_APPROVER, card)
 
     the_one_order(bot, store, slack, card)
+    assert sample(scrape(bot), "paidorder_requests_total", outcome="approved") == 1
     text = render_blocks(slack.message(APPROVALS, card["ts"]).blocks)
     assert f"*Approved* by <@{APPROVER}> and <@{GROUP_APPROVER}>" in text
     assert [(a["actor"], a["detail"]) for a in approvals_of(bot, card["ref"])] == [
