@@ -66,8 +66,28 @@ def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
     if request.notes:
         blocks.append({"type": "context", "elements": [
             _mrkdwn("Notes: " + escape(request.notes))]})
+    if stored.state == RequestState.PENDING and stored.approvers:
+        # Above the buttons, which stay: the second approval is someone else's to give.
+        blocks.append({"type": "section", "block_id": ids.APPROVALS_BLOCK,
+                       "text": _mrkdwn(f":ballot_box_with_check: {approvals_so_far(stored)}")})
     blocks.extend(_state_blocks(stored, control_panel_url))
     return _fallback(stored), blocks
+
+
+def approvals_so_far(stored: StoredRequest) -> str:
+    """"1 of 2 approvals by <@U…>": a request's approvals while it waits for more."""
+    return (f"{len(stored.approvers)} of {stored.approvals_needed} approvals by "
+            f"{_people(stored.approvers)}")
+
+
+def approved_by(stored: StoredRequest) -> str:
+    """Everyone who approved the request (a request decided before approvals were recorded
+    one by one has only its decider)."""
+    return _people(stored.approvers or (stored.decided_by or "",))
+
+
+def _people(user_ids: tuple[str, ...]) -> str:
+    return " and ".join(f"<@{user_id}>" for user_id in user_ids)
 
 
 def _items_blocks(stored: StoredRequest) -> list[Block]:
@@ -147,9 +167,11 @@ def _state_blocks(stored: StoredRequest, control_panel_url: str | None) -> list[
 
 
 def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> str:
-    by = f"<@{stored.decided_by}>"
+    by = approved_by(stored)
     if stored.state == RequestState.REJECTED:
-        return f":x: *Rejected* by {by}: {clip(escape(stored.reject_reason), 2500)}"
+        after = f" after {approvals_so_far(stored)}" if stored.approvers else ""
+        return (f":x: *Rejected* by <@{stored.decided_by}>{after}: "
+                f"{clip(escape(stored.reject_reason), 2500)}")
     if stored.state == RequestState.ORDERED and stored.order_id is not None:
         line = (f":white_check_mark: *Approved* by {by} · BigCommerce order "
                 f"*{order_link(stored.order_id, control_panel_url)}* · "
@@ -194,6 +216,8 @@ def _fallback(stored: StoredRequest) -> str:
     request = stored.request
     head = (f"Paid order request {stored.ref} from <@{stored.requester_id}>: "
             f"{money(request.amount_paid, stored.currency)} by {escape(request.payment_method)}")
+    if stored.state == RequestState.PENDING and stored.approvers:
+        return head + f" — {approvals_so_far(stored)}, waiting for a second approver"
     if stored.state == RequestState.PENDING:
         return head + " — waiting for approval"
     if stored.state == RequestState.ORDERED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +15,7 @@ from commands.models import PAYMENT_METHODS
 
 _SLACK_ID_LIST = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 # Polling less than once a day would leave the summary's order statuses a day stale.
 MAX_POLL_SECONDS = 86_400
 
@@ -50,6 +52,7 @@ class Settings(BaseSettings):
     paidorder_log_format: str = "text"
     paidorder_payment_methods: str = ",".join(PAYMENT_METHODS)
     paidorder_require_proof: bool = False
+    paidorder_second_approval_over: Decimal | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -80,6 +83,18 @@ class Settings(BaseSettings):
     def _api_url(cls, value: str) -> str:
         # slack_sdk joins method names onto this URL; without the slash it drops the "api/".
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("paidorder_second_approval_over", mode="before")
+    @classmethod
+    def _second_approval_over(cls, value: object) -> object:
+        if value is None:
+            return None
+        # Read here, not by pydantic: "1e3", "NaN" or "-5" would pass as decimals.
+        text = str(value).strip()
+        if not _AMOUNT.match(text) or Decimal(text) <= 0:
+            raise ValueError("must be an amount greater than 0 with at most two decimals, "
+                             "like 250.00")
+        return Decimal(text)
 
     @field_validator("paidorder_poll_seconds")
     @classmethod

@@ -1,8 +1,8 @@
 """`paidorder demo`: the whole story offline, with the real bot, over real HTTP.
 
 Starts the built-in BigCommerce sandbox store and the local Slack stand-in, runs the bot against
-them in HTTP mode, plays a requester and an approver with signed Slack requests, and prints the
-Slack conversation as text.
+them in HTTP mode, plays a requester and two approvers with signed Slack requests, and prints
+the Slack conversation as text.
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ from sandbox.slack import SlackStandIn
 from sandbox.slack_requests import SlackRequests
 
 SALES, APPROVALS = "C0SALES", "C0APPROVALS"
-RILEY, AVERY = "U0RILEY", "U0AVERY"
+RILEY, AVERY, MORGAN = "U0RILEY", "U0AVERY", "U0MORGAN"
+# Above the demo's other requests (the wholesale invoice is 278.20), so only the large one needs
+# two approvers.
+SECOND_APPROVAL_OVER = "500.00"
 SIGNING_SECRET = "demo-signing-secret"
 BOT_TOKEN = "xoxb-demo"
 WEBHOOK_SECRET = "demo-webhook-secret"
@@ -61,6 +64,16 @@ NEGOTIATED_REQUEST = {
 }
 
 
+# A bulk order paid by bank transfer, over SECOND_APPROVAL_OVER: two approvers must approve it.
+LARGE_REQUEST = {
+    "email": "ops@example.com", "first_name": "Alex", "last_name": "Kim",
+    "street": "77 Market St", "city": "San Francisco", "state": "California", "zip": "94105",
+    "country": "US", "items": "TOTE-NAT x 40", "shipping_cost": "20.00",
+    "payment_method": "Bank transfer", "transaction_id": "BT-2026-11-30-0107",
+    "amount_paid": "600.00",
+}
+
+
 class DemoFailed(Exception):
     pass
 
@@ -79,8 +92,9 @@ class Demo:
             stack.callback(store.stop)
             slack = SlackStandIn(
                 bot_token=BOT_TOKEN, channels={SALES: "sales", APPROVALS: "approvals"},
-                users={RILEY: "Riley (sales)", AVERY: "Avery (finance)"},
-                usergroups={"S0FINANCE": [AVERY]},
+                users={RILEY: "Riley (sales)", AVERY: "Avery (finance)",
+                       MORGAN: "Morgan (finance)"},
+                usergroups={"S0FINANCE": [AVERY, MORGAN]},
             ).start()
             stack.callback(slack.stop)
             bot = Bot(_settings(store, slack, self.workdir), host="127.0.0.1", port=0).start()
@@ -164,22 +178,14 @@ class Demo:
         player.command(AVERY, SALES, "export")
         self.say("   " + self.reply(slack, "CSV file"))
         self.reconciled(player, slack, bot)
+        self.two_approvals(player, slack, bot)
 
     def reconciled(self, player: SlackRequests, slack: SlackStandIn, bot: Bot) -> None:
         """An order whose money BigCommerce would otherwise change: it lands as the card says."""
         self.say("13. Riley records an invoice for a wholesale customer: 10 T-shirts at a "
                  "negotiated 16.50, a custom setup fee, 2 engraved bottles, 15.00 off, "
                  "8.25% tax.")
-        form = self.open_form(player, slack)
-        seen = {m.ts for m in slack.messages(APPROVALS)}
-        answer = player.submit(RILEY, form, NEGOTIATED_REQUEST)
-        _expect(not answer.content, f"the submission answered {answer.text}")
-        posted = _wait(lambda: next((m for m in slack.messages(APPROVALS) if m.ts not in seen
-                                     and "Approve" in json.dumps(m.blocks)), None), 15,
-                       "the wholesale request's card never appeared")
-        card = {"ts": posted.ts, "value": next(
-            e["value"] for b in posted.blocks if b.get("type") == "actions"
-            for e in b["elements"] if e["action_id"] == ids.APPROVE)}
+        card = self.new_card(player, slack, NEGOTIATED_REQUEST)
         player.click(AVERY, APPROVALS, card, ids.APPROVE, card["value"])
         text = self.wait_card(slack, card["ts"], "Status:")
         order_id = int(re.search(r"BigCommerce order \S*#(\d+)", text)[1])
@@ -201,6 +207,41 @@ class Demo:
                                         f"{name} {card_value}")
         self.say("   Same to the cent: the price list and the store's tax settings changed "
                  "nothing.")
+
+    def two_approvals(self, player: SlackRequests, slack: SlackStandIn, bot: Bot) -> None:
+        """A request at or above PAIDORDER_SECOND_APPROVAL_OVER needs two different approvers."""
+        self.say(f"14. Riley records a bank transfer of 600.00 for 40 tote bags; at or above "
+                 f"{SECOND_APPROVAL_OVER} it needs two approvers.")
+        card = self.new_card(player, slack, LARGE_REQUEST)
+        player.click(AVERY, APPROVALS, card, ids.APPROVE, card["value"])
+        self.wait_card(slack, card["ts"], f"1 of 2 approvals by <@{AVERY}>")
+        _expect(bot.services.repo.get(card["value"]).order_id is None,  # type: ignore[union-attr]
+                "an order was created on the first of two approvals")
+        self.say("   Avery approves: the card shows 1 of 2 approvals and keeps its buttons; no "
+                 "order yet.")
+        player.click(AVERY, APPROVALS, card, ids.APPROVE, card["value"])
+        self.say("   Avery clicks Approve again: " + self.reply(slack, "waiting for a second"))
+        player.click(MORGAN, APPROVALS, card, ids.APPROVE, card["value"])
+        text = self.wait_card(slack, card["ts"], "Status:")
+        order_id = int(re.search(r"BigCommerce order \S*#(\d+)", text)[1])
+        _expect(f"Approved* by <@{AVERY}> and <@{MORGAN}>" in text,
+                f"the card does not name both approvers: {text}")
+        self.say(f"   Morgan gives the second approval; the card reads \"Approved by Avery and "
+                 f"Morgan\" and shows BigCommerce order #{order_id}.")
+
+    def new_card(self, player: SlackRequests, slack: SlackStandIn,
+                 answers: dict[str, str]) -> dict[str, Any]:
+        """Riley submits `answers`; the new card's ts and reference once it is posted."""
+        form = self.open_form(player, slack)
+        seen = {m.ts for m in slack.messages(APPROVALS)}
+        answer = player.submit(RILEY, form, answers)
+        _expect(not answer.content, f"the submission answered {answer.text}")
+        posted = _wait(lambda: next((m for m in slack.messages(APPROVALS) if m.ts not in seen
+                                     and "Approve" in json.dumps(m.blocks)), None), 15,
+                       "the request's card never appeared")
+        return {"ts": posted.ts, "value": next(
+            e["value"] for b in posted.blocks if b.get("type") == "actions"
+            for e in b["elements"] if e["action_id"] == ids.APPROVE)}
 
     def save_chart(self, slack: SlackStandIn) -> None:
         """Keep the summary's chart where the user can open it after the demo."""
@@ -283,6 +324,7 @@ def _settings(store: SandboxServer, slack: SlackStandIn, workdir: Path):
         database_url=f"sqlite:///{workdir / 'demo.db'}",
         paidorder_approval_channel=APPROVALS, paidorder_approvers="S0FINANCE",
         paidorder_requesters="", paidorder_webhook_secret=WEBHOOK_SECRET,
+        paidorder_second_approval_over=SECOND_APPROVAL_OVER,
     )
 
 

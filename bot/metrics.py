@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from commands.bigcommerce import CallOutcome
 from commands.handlers import Decided, Invalid, Refused, Submitted
+from commands.models import RequestState
 from commands.repository import Repository
 from commands.schema import outbox
 
@@ -109,6 +110,8 @@ def _outcome(result: RequestResult) -> str:
         return "invalid"
     if isinstance(result, Refused):
         return "refused"
+    if result.stored.state == RequestState.PENDING:  # the first of two approvals
+        return "first_approval"
     return result.stored.state.value
 
 

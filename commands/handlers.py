@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
 
+from commands.approvals import approvals_needed
 from commands.bigcommerce import (
     AuthenticationFailed,
     BigCommerceClient,
@@ -26,7 +28,7 @@ from commands.bigcommerce_answers import Order
 from commands.form_text import multiline_problem
 from commands.models import RequestForm, RequestState
 from commands.orders import order_body
-from commands.permissions import Refused, already_decided, may_decide
+from commands.permissions import Refused, may_decide
 from commands.repository import PaymentAlreadyBooked, Repository, StoredRequest
 from commands.roster import Roster
 from commands.validation import (
@@ -65,15 +67,16 @@ class RetryLater(Exception):
 def submit_request(
     form: RequestForm, *, requester_id: str, origin_channel: str | None, repo: Repository,
     lookup: CatalogLookup, currency: str, terms: FormTerms = DEFAULT_TERMS,
-    customer: CustomerLookup | None = None,
+    customer: CustomerLookup | None = None, second_approval_over: Decimal | None = None,
 ) -> Submitted | Invalid:
     result = validate_request(form, lookup=lookup, payment_booked=repo.payment_booked,
                               terms=terms, customer=customer)
     if isinstance(result, dict):
         return Invalid(result)
     try:
-        stored = repo.add_request(result, requester_id=requester_id,
-                                  origin_channel=origin_channel, currency=currency)
+        stored = repo.add_request(
+            result, requester_id=requester_id, origin_channel=origin_channel, currency=currency,
+            approvals_needed=approvals_needed(result.amount_paid, second_approval_over))
     except PaymentAlreadyBooked:
         # Two requests with the same payment raced past the check above; the index decided.
         return Invalid({"transaction_id": (
@@ -90,9 +93,7 @@ def approve_request(ref: str, *, user_id: str, repo: Repository,
         return refusal
     approved = repo.approve(ref, user_id)
     if approved is None:  # another approver or a double click won the race
-        current = repo.get(ref)
-        return already_decided(current, user_id) if current else Refused(
-            "That request no longer exists.")
+        return _lost_race(ref, user_id, repo=repo, approvers=approvers, approving=True)
     return Decided(approved)
 
 
@@ -106,15 +107,21 @@ def reject_request(ref: str, *, user_id: str, reason: str, repo: Repository,
     if problem := multiline_problem(reason, "The reason"):
         return Invalid({"reason": problem})
     stored = repo.get(ref)
-    refusal = may_decide(user_id, stored, approvers)
+    refusal = may_decide(user_id, stored, approvers, approving=False)
     if refusal:
         return refusal
     rejected = repo.reject(ref, user_id, reason)
     if rejected is None:
-        current = repo.get(ref)
-        return already_decided(current, user_id) if current else Refused(
-            "That request no longer exists.")
+        return _lost_race(ref, user_id, repo=repo, approvers=approvers, approving=False)
     return Decided(rejected)
+
+
+def _lost_race(ref: str, user_id: str, *, repo: Repository, approvers: Roster,
+               approving: bool) -> Refused:
+    """Why a decision that passed the check a moment ago changed nothing: the same rule, asked
+    again of what the request is now."""
+    return may_decide(user_id, repo.get(ref), approvers, approving=approving) or Refused(
+        f"{ref} changed just now; please look at its card and try again.")
 
 
 def create_paid_order(ref: str, *, repo: Repository, bigcommerce: BigCommerceClient,

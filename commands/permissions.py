@@ -7,7 +7,8 @@ clicked by anyone in the channel, changes nothing unless the rule below allows i
 - `status` — the requesters, and the approvers (who may ship, so may see what they ship);
 - `ship` — the approvers and the requester of that order's request;
 - `summary` and `export` — the approvers;
-- Approve and Reject — the approvers, never on their own request.
+- Approve and Reject — the approvers, never on their own request; a request that needs two
+  approvals needs two different approvers.
 
 `status` and `ship` only touch orders this bot recorded; any other order id is refused before
 BigCommerce is asked anything about it.
@@ -77,8 +78,10 @@ def may_export(user_id: str, approvers: Roster) -> Refused | None:
     return Refused("Only approvers may export orders.")
 
 
-def may_decide(user_id: str, stored: StoredRequest | None, approvers: Roster) -> Refused | None:
-    """The one place that decides whether `user_id` may approve or reject a request."""
+def may_decide(user_id: str, stored: StoredRequest | None, approvers: Roster, *,
+               approving: bool = True) -> Refused | None:
+    """The one place that decides whether `user_id` may approve (or, with `approving` False,
+    reject) a request. An approver who gave the first of two approvals may still reject it."""
     if stored is None:
         return Refused("That request no longer exists.")
     if user_id == stored.requester_id:
@@ -87,6 +90,9 @@ def may_decide(user_id: str, stored: StoredRequest | None, approvers: Roster) ->
         return Refused("Only approvers can approve or reject paid-order requests.")
     if stored.state != RequestState.PENDING:
         return already_decided(stored, user_id)
+    if approving and user_id in stored.approvers:
+        return Refused(f"You already approved {stored.ref}; waiting for a second approver.",
+                       repeat=True)
     return None
 
 
@@ -95,7 +101,7 @@ def already_decided(stored: StoredRequest, user_id: str) -> Refused:
     if stored.state == RequestState.PENDING:
         return Refused(f"{stored.ref} is still waiting for a decision.")
     verb = "rejected" if stored.state == RequestState.REJECTED else "approved"
-    if stored.decided_by == user_id:
+    if stored.decided_by == user_id or (verb == "approved" and user_id in stored.approvers):
         return Refused(f"You already {verb} {stored.ref}; nothing more to do.", repeat=True)
     return Refused(f"{stored.ref} was already {verb} by <@{stored.decided_by}>.")
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from commands import migrations
+from commands.approvals import approvers_of, count_approval
 from commands.bigcommerce_answers import Order
 from commands.database import check_in_time
 from commands.database import connect as connect  # where callers have always found it
@@ -65,6 +66,8 @@ class StoredRequest:
     order_total: Decimal | None
     order_currency: str | None
     problem: str | None
+    approvals_needed: int = 1
+    approvers: tuple[str, ...] = ()  # who approved so far, first approval first
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ class Repository:
 
     def add_request(
         self, request: OrderRequest, *, requester_id: str, origin_channel: str | None,
-        currency: str,
+        currency: str, approvals_needed: int = 1,
     ) -> StoredRequest:
         now = self.clock()
         ref = new_ref()
@@ -138,13 +141,14 @@ class Repository:
                     # The column keeps its first name; it holds the card's total.
                     catalog_total=request.total,
                     currency=currency, body=request.model_dump(mode="json"),
-                    created_at=now, updated_at=now,
+                    approvals_needed=approvals_needed, created_at=now, updated_at=now,
                 ).returning(*requests.c)).mappings().one()
                 self.audit(conn, ref, requester_id, "submitted", {
                     "payment_method": request.payment_method,
                     "transaction_id": request.transaction_id,
                     "amount_paid": str(request.amount_paid),
                     "total": str(request.total),
+                    "approvals_needed": approvals_needed,
                 })
                 self.enqueue(conn, ref, Outbox.POST_CARD)
         except IntegrityError as exc:
@@ -156,14 +160,14 @@ class Repository:
     def get(self, ref: str) -> StoredRequest | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(requests).where(requests.c.ref == ref)).mappings().first()
-        return _stored(row) if row else None
+            return _stored(row, approvers_of(conn, ref)) if row else None
 
     def by_order_id(self, order_id: int) -> StoredRequest | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(requests).where(requests.c.order_id == order_id)
             ).mappings().first()
-        return _stored(row) if row else None
+            return _stored(row, approvers_of(conn, row["ref"])) if row else None
 
     def any_request_before(self, moment: datetime) -> bool:
         with self.engine.connect() as conn:
@@ -175,15 +179,24 @@ class Repository:
             self.enqueue(conn, ref, kind, delay=delay)
 
     def approve(self, ref: str, approver: str) -> StoredRequest | None:
-        """pending → approved, or None when someone else got there first."""
+        """Count `approver`'s approval; the one that reaches the number the request needs moves
+        it pending → approved. None when the request was already decided or `approver` had
+        already approved it (a double click, or someone else got there first)."""
         with self.transaction() as conn:
-            won = self._transition(conn, ref, RequestState.PENDING, RequestState.APPROVED,
-                                   decided_by=approver, decided_at=self.clock())
-            if won:
-                self.audit(conn, ref, approver, "approved", {})
-                self.enqueue(conn, ref, Outbox.UPDATE_CARD)
+            counted = count_approval(conn, ref, approver, at=self.clock())
+            if counted is None:
+                return None
+            self.audit(conn, ref, approver, "approved",
+                       {"approval": counted.given, "of": counted.needed})
+            self.enqueue(conn, ref, Outbox.UPDATE_CARD)
+            row = counted.row
+            if counted.enough:
+                row = self._transition(conn, ref, RequestState.PENDING, RequestState.APPROVED,
+                                       decided_by=approver, decided_at=self.clock())
+                if row is None:  # the row is locked by count_approval: nobody can get here
+                    raise RuntimeError(f"{ref} changed while its approval was being counted")
                 self.enqueue(conn, ref, Outbox.CREATE_ORDER)
-        return _stored(won) if won else None
+            return _stored(row, approvers_of(conn, ref))
 
     def reject(self, ref: str, approver: str, reason: str) -> StoredRequest | None:
         """pending → rejected, or None when the request was already decided."""
@@ -195,7 +208,7 @@ class Repository:
                 self.audit(conn, ref, approver, "rejected", {"reason": reason})
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
-        return _stored(won) if won else None
+            return _stored(won, approvers_of(conn, ref)) if won else None
 
     def record_order(self, ref: str, order: Order, *, adopted: bool) -> bool:
         """approved → ordered with BigCommerce's order; False if it was already recorded."""
@@ -356,7 +369,7 @@ def new_ref() -> str:
     return "PO-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
 
 
-def _stored(row: Any) -> StoredRequest:
+def _stored(row: Any, approvers: tuple[str, ...] = ()) -> StoredRequest:
     return StoredRequest(
         ref=row["ref"],
         state=RequestState(row["state"]),
@@ -376,4 +389,6 @@ def _stored(row: Any) -> StoredRequest:
         order_total=row["order_total"],
         order_currency=row["order_currency"],
         problem=row["problem"],
+        approvals_needed=row["approvals_needed"],
+        approvers=approvers,
     )

@@ -71,6 +71,9 @@ requests = Table(
     Column("order_currency", String(3)),
     Column("problem", Text),
     Column("order_tax", Numeric(14, 4)),
+    # Fixed at submission from the amount paid, so changing the threshold later leaves pending
+    # requests as they were.
+    Column("approvals_needed", Integer, nullable=False, server_default="1"),
 )
 
 # The same payment can never be booked twice; a rejected request frees its transaction id so a
@@ -85,6 +88,18 @@ Index(
 )
 Index("ix_requests_state", requests.c.state)
 Index("ix_requests_order_id", requests.c.order_id)
+
+# Each approval of a request, one per approver: the key makes a second one by the same person
+# impossible, whatever the clicks race.
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("ref", String(32), primary_key=True),
+    Column("approver", String(32), primary_key=True),
+    # 1 for the first approval, 2 for the second: the order they were counted in.
+    Column("position", Integer, nullable=False),
+    Column("approved_at", UTCDateTime, nullable=False),
+)
 
 audit_log = Table(
     "audit_log",

@@ -60,7 +60,8 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                 if handled_before(services, body, kind="reject", user_id=user,
                                   attempt=attempt):
                     return
-                refusal = may_decide(user, services.repo.get(ref), services.approvers)
+                refusal = may_decide(user, services.repo.get(ref), services.approvers,
+                                     approving=False)
             if refusal:
                 services.metrics.request(refusal)
                 if not (attempt and refusal.repeat):

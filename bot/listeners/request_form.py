@@ -59,6 +59,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                     form, requester_id=user, origin_channel=asked.get("channel"),
                     repo=services.repo, lookup=lookup, currency=services.store_info.currency,
                     terms=terms,
+                    second_approval_over=services.settings.paidorder_second_approval_over,
                     customer=lambda email: customer(
                         email, budget=(time_left() or 0) - STORE_RESERVE),
                 )

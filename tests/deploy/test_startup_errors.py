@@ -205,3 +205,10 @@ def test_serve_that_cannot_reach_slack_exits_instead_of_running(
     # Slack's client logs its retries first; the last line says why the bot stopped.
     assert err.strip().splitlines()[-1].startswith(
         f"paidorder: Slack could not be reached at {nowhere}")
+
+
+def test_a_bad_second_approval_threshold_stops_serve(environment: dict[str, str],
+                                                     tmp_path: Path) -> None:
+    one_sentence(paidorder(environment, tmp_path, "serve",
+                           PAIDORDER_SECOND_APPROVAL_OVER="250.005"),
+                 "PAIDORDER_SECOND_APPROVAL_OVER must be an amount greater than 0")

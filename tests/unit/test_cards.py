@@ -356,3 +356,54 @@ def test_a_card_full_of_formatting_characters_still_fits(state: RequestState, ma
 def test_a_card_is_the_same_every_time_it_is_rendered() -> None:
     stored = stored_request()
     assert request_card(stored) == request_card(replace(stored))
+
+
+# -- two approvals ----------------------------------------------------------------------------
+
+
+def test_a_card_with_one_of_two_approvals_says_so_and_keeps_its_buttons() -> None:
+    stored = stored_request(approvals_needed=2, approvers=("U0APPROVER",))
+    text, blocks = request_card(stored)
+    shown = render_blocks(blocks)
+    assert "1 of 2 approvals by <@U0APPROVER>" in shown
+    assert [b["text"]["text"] for b in buttons(blocks)] == ["Approve", "Reject"]
+    assert text.endswith("1 of 2 approvals by <@U0APPROVER>, waiting for a second approver")
+
+
+def test_a_card_waiting_for_its_first_approval_shows_no_count() -> None:
+    _, blocks = request_card(stored_request(approvals_needed=2))
+    assert "approvals by" not in render_blocks(blocks)
+
+
+def test_an_ordered_card_names_both_approvers() -> None:
+    stored = stored_request(state=RequestState.ORDERED, approvals_needed=2,
+                            approvers=("U0APPROVER", "U0GROUPIE"), decided_by="U0GROUPIE",
+                            order_id=7, order_status="Awaiting Fulfillment")
+    shown = render_blocks(request_card(stored)[1])
+    assert "*Approved* by <@U0APPROVER> and <@U0GROUPIE> · BigCommerce order *#7*" in shown
+
+
+def test_a_card_rejected_after_the_first_approval_says_so() -> None:
+    stored = stored_request(state=RequestState.REJECTED, approvals_needed=2,
+                            approvers=("U0APPROVER",), decided_by="U0GROUPIE",
+                            reject_reason="No wire")
+    shown = render_blocks(request_card(stored)[1])
+    assert ("*Rejected* by <@U0GROUPIE> after 1 of 2 approvals by <@U0APPROVER>: No wire"
+            in shown)
+
+
+@pytest.mark.parametrize("state", list(RequestState))
+def test_a_full_card_with_two_approvals_still_fits(state: RequestState) -> None:
+    many = tuple(item(n, name="&" * 250, sku="S" * 255) for n in range(100))
+    approvers = ("W" + "9" * 30, "U" + "8" * 30)
+    stored = stored_request(
+        state=state, items=many, first_name="&" * 255, last_name="&" * 255,
+        transaction_id="T" * 100, notes="&" * 3000, decided_by=approvers[1],
+        reject_reason="&" * 2000, problem="&" * 2000, order_id=1, order_status="&" * 64,
+        approvals_needed=2,
+        approvers=approvers[:1] if state in (RequestState.PENDING, RequestState.REJECTED)
+        else approvers)
+    text, blocks = request_card(stored, control_panel_url=CONTROL_PANEL)
+    _check_limits(blocks, text)
+    for block in blocks:
+        Block.parse(block).to_dict()  # type: ignore[union-attr]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings
@@ -193,3 +195,26 @@ def test_requiring_proof_is_refused_until_the_form_can_take_one(env: pytest.Monk
         "form has no Payment proof input yet; unset it to start.")
     env.setenv("PAIDORDER_REQUIRE_PROOF", "0")
     assert load().paidorder_require_proof is False
+
+
+def test_the_second_approval_threshold_is_unset_by_default(env: pytest.MonkeyPatch) -> None:
+    assert load().paidorder_second_approval_over is None
+
+
+@pytest.mark.parametrize(("typed", "amount"), [("250", "250"), ("250.00", "250.00"),
+                                               (" 0.01 ", "0.01"), ("", None)])
+def test_the_second_approval_threshold_is_an_amount(env: pytest.MonkeyPatch, typed: str,
+                                                    amount: str | None) -> None:
+    env.setenv("PAIDORDER_SECOND_APPROVAL_OVER", typed)
+    held = load().paidorder_second_approval_over
+    assert held == (Decimal(amount) if amount else None)
+    assert held is None or isinstance(held, Decimal)
+
+
+@pytest.mark.parametrize("typed", ["0", "0.00", "-5", "250.001", "1e3", "NaN", "Infinity",
+                                   "two hundred", "250,00", "$250"])
+def test_a_bad_second_approval_threshold_stops_start_up_with_one_sentence(
+        env: pytest.MonkeyPatch, typed: str) -> None:
+    assert problem(env, PAIDORDER_SECOND_APPROVAL_OVER=typed) == (
+        "PAIDORDER_SECOND_APPROVAL_OVER must be an amount greater than 0 with at most two "
+        "decimals, like 250.00.")

@@ -6,6 +6,7 @@ requests; `export` is decided here too, for the subcommand that sends the CSV.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -133,3 +134,46 @@ def test_a_repeat_of_ones_own_decision_is_marked_as_such() -> None:
         "You already approved PO-TEST; nothing more to do.", repeat=True)
     assert may_decide(GROUP_APPROVER, done, APPROVERS) == Refused(
         f"PO-TEST was already approved by <@{APPROVER}>.")
+
+
+# -- two approvals ----------------------------------------------------------------------------
+
+
+def awaiting_second(approved_once_by: str = APPROVER, **kwargs: object) -> StoredRequest:
+    """A pending request that needs two approvals and has one."""
+    return replace(stored(RequestState.PENDING, **kwargs),  # type: ignore[arg-type]
+                   approvals_needed=2, approvers=(approved_once_by,))
+
+
+def test_the_first_approver_cannot_give_the_second_approval() -> None:
+    assert may_decide(APPROVER, awaiting_second(), APPROVERS) == Refused(
+        "You already approved PO-TEST; waiting for a second approver.", repeat=True)
+
+
+def test_another_approver_may_give_the_second_approval() -> None:
+    assert may_decide(GROUP_APPROVER, awaiting_second(), APPROVERS) is None
+
+
+@pytest.mark.parametrize("user", [REQUESTER, OUTSIDER, OTHER_REQUESTER])
+def test_only_approvers_who_did_not_request_it_may_give_the_second_approval(user: str) -> None:
+    assert may_decide(user, awaiting_second(), APPROVERS) is not None
+
+
+def test_the_requester_cannot_give_the_second_approval_even_as_an_approver() -> None:
+    own = awaiting_second(requester=GROUP_APPROVER)
+    assert may_decide(GROUP_APPROVER, own, APPROVERS) == Refused(
+        "You can't approve or reject your own request; another approver must.")
+
+
+@pytest.mark.parametrize("user", [APPROVER, GROUP_APPROVER])
+def test_after_one_approval_either_approver_may_reject(user: str) -> None:
+    assert may_decide(user, awaiting_second(), APPROVERS, approving=False) is None
+
+
+def test_the_first_approver_of_an_approved_request_is_told_it_is_done() -> None:
+    done = replace(stored(RequestState.ORDERED, decided_by=GROUP_APPROVER), approvals_needed=2,
+                   approvers=(APPROVER, GROUP_APPROVER))
+    for user in (APPROVER, GROUP_APPROVER):
+        refusal = may_decide(user, done, APPROVERS)
+        assert refusal == Refused("You already approved PO-TEST; nothing more to do.",
+                                  repeat=True)
