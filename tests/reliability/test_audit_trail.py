@@ -10,7 +10,7 @@ from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn
 from sandbox.slack_requests import SlackRequests
 from tests.conftest import APPROVALS, APPROVER, REQUESTER, submit_request
-from tests.reliability.conftest import orders_in, settle
+from tests.reliability.conftest import orders_in, settle, wait_until
 
 STORY = [
     ("submitted", REQUESTER),
@@ -27,6 +27,8 @@ def test_a_full_approval_leaves_the_whole_story_in_the_audit_log(
 ) -> None:
     card = submit_request(player, slack)
     player.click(APPROVER, APPROVALS, card, ids.APPROVE, card["ref"])
+    # The approval is written after the ack: an empty outbox right now proves nothing.
+    wait_until(lambda: orders_in(store), "the order", timeout=30)
     settle(bot.services.repo)
 
     trail = bot.services.repo.audit_trail(ref=card["ref"])
