@@ -66,6 +66,11 @@ class HomePublisher:
                     self._due[user] = max(now, self._last.get(user, now - self.gap) + self.gap)
             self._cond.notify_all()
 
+    def pending(self) -> list[str]:
+        """Users whose Home is due to be published, soonest first."""
+        with self._cond:
+            return sorted(self._due, key=self._due.__getitem__)
+
     def refresh_for(self, ref: str) -> None:
         """Publish the Homes a change of request `ref` changes."""
         try:

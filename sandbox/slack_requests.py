@@ -121,12 +121,17 @@ class SlackRequests:
 
     def click_home(self, user: str, view: dict[str, Any], action_id: str, value: str,
                    **send: Any) -> requests.Response:
+        payload = self.home_click(user, view, action_id, value)
+        return self.send(urlencode({"payload": json.dumps(payload)}), **send)
+
+    def home_click(self, user: str, view: dict[str, Any], action_id: str, value: str
+                   ) -> dict[str, Any]:
         """A click on a button of `user`'s Home tab: the container is the view, and the payload
         carries the view (with its id and hash) instead of a channel and message."""
         block_id = next((b.get("block_id", "") for b in view.get("blocks", [])
                          for e in b.get("elements", []) if b.get("type") == "actions"
                          and e.get("action_id") == action_id and e.get("value") == value), "")
-        payload = {
+        return {
             "type": "block_actions", "user": self._user(user), "api_app_id": "A0PAIDORDER",
             "token": "legacy-verification-token", "trigger_id": trigger_id(),
             "team": {"id": self.team_id, "domain": "demo"}, "enterprise": None,
@@ -136,7 +141,6 @@ class SlackRequests:
             "actions": [{"action_id": action_id, "block_id": block_id, "type": "button",
                          "value": value, "action_ts": str(time.time())}],
         }
-        return self.send(urlencode({"payload": json.dumps(payload)}), **send)
 
     def submit(self, user: str, view: dict[str, Any], answers: dict[str, str | None],
                **send: Any) -> requests.Response:

@@ -14,7 +14,6 @@ from bot.runtime import Bot
 from sandbox.slack import SlackStandIn, render_blocks
 from sandbox.slack_requests import SlackRequests
 from tests.conftest import (
-    APPROVALS,
     APPROVER,
     GROUP_APPROVER,
     OUTSIDER,
