@@ -130,6 +130,9 @@ def test_reject_on_home_opens_the_reason_modal(homes: SlackRequests, slack: Slac
     assert "Payment not received" in wait_card(slack, card["ts"], "Rejected")
     wait_home(slack, REQUESTER, f"*{card['ref']}* · Rejected")
     wait_home(slack, APPROVER, "Nothing is waiting for your decision.")
+    # An approver who never opened Home gets it published when they do, not before.
+    assert not [c for c in slack.calls_to("views.publish")
+                if c.args["user_id"] == GROUP_APPROVER]
 
 
 def test_a_refused_click_on_home_is_a_direct_message(
