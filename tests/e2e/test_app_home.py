@@ -58,6 +58,14 @@ def open_home(player: SlackRequests, slack: SlackStandIn, user: str, words: str,
     return wait_home(slack, user, words, **wait)
 
 
+def settled(bot: Bot) -> None:
+    """The outbox is done (each job has asked for its Home refreshes) and so is publishing."""
+    deadline = time.monotonic() + 10
+    while bot.services.repo.pending_jobs() or bot.homes.pending():
+        assert time.monotonic() < deadline, "the outbox or the Home publisher never settled"
+        time.sleep(0.05)
+
+
 def waiting_refs(view: dict[str, Any]) -> list[str]:
     return [e["value"] for b in view["blocks"] if b.get("type") == "actions"
             for e in b["elements"] if e["action_id"] == ids.APPROVE]
@@ -91,6 +99,7 @@ def test_approve_on_home_creates_one_order_and_updates_card_and_homes(
     open_home(homes, slack, REQUESTER, card["ref"])
     approver_home = open_home(homes, slack, APPROVER, card["ref"])
     open_home(homes, slack, GROUP_APPROVER, card["ref"])
+    settled(home_bot)  # what follows is published because of the decision, not before it
 
     first = homes.click_home(APPROVER, approver_home, ids.APPROVE, card["ref"])
     again = homes.click_home(APPROVER, approver_home, ids.APPROVE, card["ref"])  # double click

@@ -9,13 +9,24 @@ from collections.abc import Callable
 import pytest
 from slack_sdk import WebClient
 
+from bot import ids
 from bot.home_publisher import HomePublisher
 from bot.runtime import Bot
 from commands.app_home import home_opened, published_hash
 from commands.repository import Repository
 from sandbox.slack import SlackStandIn, render_blocks
-from tests.conftest import APPROVER, BOT_TOKEN, GROUP_APPROVER, OUTSIDER, REQUESTER
-from tests.e2e.test_app_home import wait_home
+from sandbox.slack_requests import SlackRequests
+from tests.conftest import (
+    APPROVER,
+    BOT_TOKEN,
+    GROUP_APPROVER,
+    OUTSIDER,
+    REQUESTER,
+    SALES,
+    SIGNING_SECRET,
+    submit_request,
+)
+from tests.e2e.test_app_home import open_home, settled, wait_home
 
 
 @pytest.fixture
@@ -82,3 +93,19 @@ def recorded(repo: Repository, view_hash: str) -> None:
     while published_hash(repo, APPROVER) != view_hash:
         assert time.monotonic() < deadline, f"{published_hash(repo, APPROVER)} != {view_hash}"
         time.sleep(0.05)
+
+
+def test_homes_follow_the_database_even_when_the_card_cannot_be_updated(
+        home_bot: Bot, slack: SlackStandIn) -> None:
+    player = SlackRequests(home_bot.url, SIGNING_SECRET, team_id=slack.team_id,
+                           response_url=slack.response_url("home-pub", channel=SALES))
+    card = submit_request(player, slack)
+    view = open_home(player, slack, APPROVER, card["ref"])
+    settled(home_bot)  # no publish left over from posting the card
+    slack.fail_next("chat.update", error="internal_error", times=1000)
+
+    player.click_home(APPROVER, view, ids.APPROVE, card["ref"])
+
+    wait_home(slack, APPROVER, "1 order recorded", absent=card["ref"])
+    assert home_bot.services.repo.get(card["ref"]).state == "ordered"
+
