@@ -7,20 +7,21 @@ today in the configured time zone, counted exactly as the daily summary counts t
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Select, select, update
 
 from commands.claims import insert_if_absent
 from commands.models import RequestState
 from commands.permissions import may_decide
 from commands.repository import Repository, StoredRequest, _stored
 from commands.roster import Roster
-from commands.schema import home_views, requests
+from commands.schema import approvals, home_views, requests
 from commands.summary import day_bounds, recorded_totals
 
 YOUR_REQUESTS = 10
@@ -48,12 +49,27 @@ def home_content(repo: Repository, user_id: str, *, approvers: Roster, tz: ZoneI
     with repo.engine.connect() as conn:
         # An outsider is refused every request; asking once spares a scan of the pending ones.
         waiting = [] if not approvers.includes(user_id) else [
-            stored for stored in map(_stored, conn.execute(pending).mappings())
+            stored for stored in _with_approvals(conn, pending)
             if may_decide(user_id, stored, approvers) is None]
-        yours = [_stored(row) for row in conn.execute(latest).mappings()]
+        yours = _with_approvals(conn, latest)
         orders, totals = recorded_totals(conn, start, end)
     return HomeContent(user_id=user_id, waiting=waiting, yours=yours, day=now.date(),
                        orders_today=orders, totals_today=totals)
+
+
+def _with_approvals(conn: Connection, query: Select) -> list[StoredRequest]:
+    """The requests `query` selects, each with the approvals given so far (one query for all,
+    not one per request)."""
+    rows = list(conn.execute(query).mappings())
+    given: dict[str, list[str]] = defaultdict(list)
+    if rows:
+        # A subquery, not a list of refs: hundreds of pending requests stay one bound query.
+        selected = select(query.subquery().c.ref)
+        for ref, approver in conn.execute(
+                select(approvals.c.ref, approvals.c.approver)
+                .where(approvals.c.ref.in_(selected)).order_by(approvals.c.position)):
+            given[ref].append(approver)
+    return [_stored(row, tuple(given[row["ref"]])) for row in rows]
 
 
 # -- who has opened Home ---------------------------------------------------------------------

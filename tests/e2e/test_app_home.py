@@ -156,3 +156,25 @@ def test_a_refused_click_on_home_is_a_direct_message(
     assert home_bot.services.repo.get(card["ref"]).state == "pending"
     assert not slack.ephemerals or all(e.user != OUTSIDER for e in slack.ephemerals)
     wait_home(slack, OUTSIDER, "Nothing is waiting for your decision.")
+
+
+def test_two_approvals_on_home(start_bot: Callable[..., Bot], database_url: str,
+                               slack: SlackStandIn) -> None:
+    bot = start_bot(database_url=database_url, paidorder_second_approval_over="50.00")
+    homes = SlackRequests(bot.url, SIGNING_SECRET, team_id=slack.team_id,
+                          response_url=slack.response_url("home-two", channel=SALES))
+    card = submit_request(homes, slack)  # 56.98: two approvals
+    first = open_home(homes, slack, APPROVER, card["ref"])
+    second = open_home(homes, slack, GROUP_APPROVER, card["ref"])
+    settled(bot)
+
+    homes.click_home(APPROVER, first, ids.APPROVE, card["ref"])
+    wait_card(slack, card["ts"], "1 of 2 approvals")
+    # The first approver has done their part; the other still has it waiting.
+    wait_home(slack, APPROVER, "Nothing is waiting for your decision.")
+    assert waiting_refs(wait_home(slack, GROUP_APPROVER, card["ref"])) == [card["ref"]]
+
+    homes.click_home(GROUP_APPROVER, second, ids.APPROVE, card["ref"])
+    wait_card(slack, card["ts"], "Status:")
+    assert len(list(bot.services.bigcommerce.get_many("/v2/orders"))) == 1
+    wait_home(slack, GROUP_APPROVER, "1 order recorded", absent=card["ref"])
