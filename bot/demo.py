@@ -24,7 +24,7 @@ from bot.config import load_settings
 from bot.runtime import Bot
 from commands.webhooks import register_webhooks
 from sandbox.bigcommerce import SandboxServer
-from sandbox.slack import SlackStandIn
+from sandbox.slack import SlackStandIn, render_blocks
 from sandbox.slack_requests import SlackRequests
 
 SALES, APPROVALS = "C0SALES", "C0APPROVALS"
@@ -136,6 +136,7 @@ class Demo:
         form = self.open_form(player, slack)
         player.submit(RILEY, form, SECOND_REQUEST)
         second = self.card(slack, 2)
+        self.home(player, slack, [first["value"], second["value"]])
         self.say("6. ...and Avery (finance approvers group) rejects it with a reason.")
         player.click(AVERY, APPROVALS, second, ids.REJECT, second["value"])
         reject_form = slack.wait_for("views.open", count=3)[-1].args["view"]
@@ -149,6 +150,20 @@ class Demo:
         order_id = int(re.search(r"BigCommerce order \S*#(\d+)", text)[1])
         self.say(f"   card now shows BigCommerce order #{order_id}.")
         return order_id
+
+    def home(self, player: SlackRequests, slack: SlackStandIn, waiting: list[str]) -> None:
+        """Avery opens the bot's Home tab: what waits for them, with the card's buttons."""
+        self.say("   Avery opens the bot's Home tab and sees what waits for them:")
+        player.open_home(AVERY)
+
+        def showing_them() -> dict[str, Any] | None:
+            home = slack.home(AVERY)
+            shown = render_blocks(home["blocks"]) if home else ""
+            return home if home and all(ref in shown for ref in waiting) else None
+
+        view = _wait(showing_them, 15, "Avery's Home never showed the waiting requests")
+        for line in render_blocks(view["blocks"]).splitlines():
+            self.say(f"   | {line}")
 
     def follow_up(self, player: SlackRequests, slack: SlackStandIn, store: SandboxServer,
                   bot: Bot, order_id: int, card_ts: str) -> None:
@@ -292,8 +307,6 @@ class Demo:
 
 
 def _card_text(slack: SlackStandIn, ts: str, words: str) -> str | None:
-    from sandbox.slack import render_blocks
-
     message = slack.message(APPROVALS, ts)
     text = render_blocks(message.blocks)
     return text if words in text else None

@@ -9,6 +9,7 @@ APPROVE = "paidorder_approve"  # button action_ids
 REJECT = "paidorder_reject_button"
 DECISION_BLOCK = "paidorder_decision"
 APPROVALS_BLOCK = "paidorder_approvals"  # "1 of 2 approvals by …" on a pending card
+HOME_DECISION_BLOCK = "paidorder_home_decision"  # + ":<ref>": one per request on the Home tab
 SUPERSEDED_BLOCK = "paidorder_superseded"  # marks an extra copy of a card as made inert
 
 VALUE = "value"  # action_id of every input element; the block_id names the field

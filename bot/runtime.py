@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import build_app
 from bot.config import ConfigError, Settings
 from bot.followups import job_runner
+from bot.home_publisher import HomePublisher, refreshing_homes
 from bot.scheduler import Scheduler
 from bot.server import HTTPServer, wsgi_app
 from bot.services import SLACK_TIMEOUT, Services, build_services
@@ -40,7 +41,11 @@ class Bot:
                                                  slack_timeout=slack_timeout)
         self.identity = _identify(self.services)
         self.services.workspace_url = self.identity.get("url")
-        self.worker = OutboxWorker(self.services.repo, job_runner(self.services), lease=lease)
+        self.homes = HomePublisher(self.services)
+        self.services.refresh_home = self.homes.refresh
+        self.worker = OutboxWorker(self.services.repo,
+                                   refreshing_homes(job_runner(self.services), self.homes),
+                                   lease=lease)
         self.services.wake_worker = self.worker.wake
         self.app = build_app(self.services, identity=self.identity, wake_worker=self.worker.wake)
         self.scheduler = Scheduler(self.services, claimer=self.worker.worker_id)
@@ -58,6 +63,7 @@ class Bot:
         return self.server.url
 
     def start(self) -> Bot:
+        self.homes.start()
         self.worker.start()
         self.scheduler.start()
         self.server.start()
@@ -69,6 +75,7 @@ class Bot:
         self.server.stop()
         self.scheduler.stop()
         self.worker.stop()
+        self.homes.stop()
         self.services.close()
 
     def health(self) -> tuple[bool, dict[str, Any]]:

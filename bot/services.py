@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +48,8 @@ class Services:
     stoppers: list = field(default_factory=list)
     # Set by the running bot: tells the outbox worker that new work was written.
     wake_worker: Callable[[], None] = lambda: None
+    # Set by the running bot: publishes these users' Home tabs soon (bot/home_publisher.py).
+    refresh_home: Callable[[Iterable[str]], None] = lambda users: None
     # Work a listener does after its ack runs here, so listener threads are free again at once
     # and a burst of clicks waiting on the database can't hold back the acks behind it.
     after_ack: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(

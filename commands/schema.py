@@ -204,3 +204,15 @@ slack_deliveries = Table(
     Column("received_at", UTCDateTime, nullable=False),
 )
 Index("ix_slack_deliveries_received_at", slack_deliveries.c.received_at)
+
+# Everyone who has opened the bot's Home tab: a decision republishes their Home when it changes
+# what they see. `view_hash` is Slack's hash of the Home last published, sent with the next
+# publish so an older rendering never overwrites a newer one.
+home_views = Table(
+    "home_views",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime),
+    Column("view_hash", String(64)),
+)

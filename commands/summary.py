@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from commands.claims import insert_if_absent
 from commands.models import (
@@ -77,17 +77,7 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
     start, end = day_bounds(day, tz)
     summary = Summary(day=day, timezone=str(tz))
     with repo.engine.connect() as conn:
-        recorded = (select(requests.c.payment_method, requests.c.order_currency,
-                           func.count(), func.sum(requests.c.order_total))
-                    .join(audit_log, and_(audit_log.c.ref == requests.c.ref,
-                                          audit_log.c.action.in_(("order_created",
-                                                                  "order_adopted"))))
-                    .where(audit_log.c.at >= start, audit_log.c.at < end)
-                    .group_by(requests.c.payment_method, requests.c.order_currency))
-        for method, currency, count, total in conn.execute(recorded):
-            summary.orders += int(count)
-            summary.totals[(method, currency or "")] = Decimal(total or 0).quantize(
-                Decimal("0.01"))
+        summary.orders, summary.totals = recorded_totals(conn, start, end)
 
         decided = (select(requests.c.state, func.count())
                    .where(requests.c.decided_at >= start, requests.c.decided_at < end)
@@ -149,6 +139,26 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
                                      f"could not be posted ({error})")
                              for report, failed_day, error in conn.execute(undelivered)]
     return summary
+
+
+def recorded_totals(conn: Connection, start: datetime, end: datetime
+                    ) -> tuple[int, dict[tuple[str, str], Decimal]]:
+    """Orders recorded in [start, end) and their total by (payment method, currency).
+
+    The summary and the Home tab's *Today* both count this way, so they always agree."""
+    recorded = (select(requests.c.payment_method, requests.c.order_currency,
+                       func.count(), func.sum(requests.c.order_total))
+                .join(audit_log, and_(audit_log.c.ref == requests.c.ref,
+                                      audit_log.c.action.in_(("order_created",
+                                                              "order_adopted"))))
+                .where(audit_log.c.at >= start, audit_log.c.at < end)
+                .group_by(requests.c.payment_method, requests.c.order_currency))
+    orders = 0
+    totals: dict[tuple[str, str], Decimal] = {}
+    for method, currency, count, total in conn.execute(recorded):
+        orders += int(count)
+        totals[(method, currency or "")] = Decimal(total or 0).quantize(Decimal("0.01"))
+    return orders, totals
 
 
 def record_report_failure(repo: Repository, report: str, day: date, error: str) -> None:

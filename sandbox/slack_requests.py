@@ -1,4 +1,5 @@
-"""Slack's side of the conversation: signed slash commands, button clicks and modal submissions.
+"""Slack's side of the conversation: signed slash commands, button clicks, modal submissions and
+Events API events (the Home tab being opened).
 
 Sends exactly what Slack sends to a bot in HTTP mode (form-encoded bodies, v0 signatures,
 payload shapes from Slack's interactivity docs), so the demo and the end-to-end tests exercise
@@ -91,6 +92,55 @@ class SlackRequests:
                          "type": "button", "value": value, "action_ts": str(time.time())}],
         }
         return self.send(urlencode({"payload": json.dumps(payload)}), **send)
+
+    def open_home(self, user: str, view: dict[str, Any] | None = None, **send: Any
+                  ) -> requests.Response:
+        """`user` opens the app's Home tab: Slack sends `home_opened` as a JSON body."""
+        headers = {"Content-Type": "application/json", **send.pop("headers", {})}
+        return self.send(json.dumps(self.home_opened(user, view)), headers=headers, **send)
+
+    def home_opened(self, user: str, view: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `app_home_opened` event in the Events API's `event_callback` envelope (what
+        Socket Mode carries as an `events_api` payload too). `view` is the Home last
+        published for them, if any; Slack leaves it out the first time."""
+        event: dict[str, Any] = {"type": "app_home_opened", "user": user,
+                                 "channel": "D" + user.removeprefix("U"), "tab": "home",
+                                 "event_ts": f"{time.time():.6f}"}
+        if view is not None:
+            event["view"] = view
+        counter = next(_counter)
+        return {
+            "token": "legacy-verification-token", "team_id": self.team_id,
+            "api_app_id": "A0PAIDORDER", "event": event, "type": "event_callback",
+            "event_id": f"Ev{counter:010d}", "event_time": int(time.time()),
+            "authorizations": [{"enterprise_id": None, "team_id": self.team_id,
+                                "user_id": "UPAIDBOT", "is_bot": True,
+                                "is_enterprise_install": False}],
+            "is_ext_shared_channel": False, "event_context": f"4-ctx-{counter}",
+        }
+
+    def click_home(self, user: str, view: dict[str, Any], action_id: str, value: str,
+                   **send: Any) -> requests.Response:
+        payload = self.home_click(user, view, action_id, value)
+        return self.send(urlencode({"payload": json.dumps(payload)}), **send)
+
+    def home_click(self, user: str, view: dict[str, Any], action_id: str, value: str
+                   ) -> dict[str, Any]:
+        """A click on a button of `user`'s Home tab: the container is the view, and the payload
+        carries the view (with its id and hash) instead of a channel and message."""
+        block_id = next((b.get("block_id", "") for b in view.get("blocks", [])
+                         for e in b.get("elements", []) if b.get("type") == "actions"
+                         and e.get("action_id") == action_id and e.get("value") == value), "")
+        return {
+            "type": "block_actions", "user": self._user(user), "api_app_id": "A0PAIDORDER",
+            "token": "legacy-verification-token", "trigger_id": trigger_id(),
+            "team": {"id": self.team_id, "domain": "demo"}, "enterprise": None,
+            "is_enterprise_install": False,
+            "container": {"type": "view", "view_id": view.get("id", "V0")},
+            "view": view, "state": {"values": {}},
+            "actions": [{"action_id": action_id, "block_id": block_id, "type": "button",
+                         "value": value, "action_ts": str(time.time())}],
+        }
 
     def submit(self, user: str, view: dict[str, Any], answers: dict[str, str | None],
                **send: Any) -> requests.Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import decisions, request_form, slash
+from bot.listeners import decisions, home, request_form, slash
 from bot.services import Services
 
 
@@ -12,3 +12,4 @@ def register(app: App, services: Services, wake_worker) -> None:
     slash.register(app, services)
     request_form.register(app, services, wake_worker)
     decisions.register(app, services, wake_worker)
+    home.register(app, services)

@@ -37,14 +37,14 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                                      approvers=services.approvers)
         except Exception:
             log.exception("approval of %s by %s failed", ref, user)
-            _refuse(client, body, "Something went wrong recording your approval; "
+            _refuse(services, client, body, "Something went wrong recording your approval; "
                                   "nothing was changed. Please try again.")
             return
         services.metrics.request(result)
         if isinstance(result, Refused):
             # A retry that finds the user's own approval done has nothing to tell them.
             if not (attempt and result.repeat):
-                _refuse(client, body, result.message)
+                _refuse(services, client, body, result.message)
             return
         log.info("request %s approved by %s", ref, user)
         wake_worker()
@@ -65,7 +65,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             if refusal:
                 services.metrics.request(refusal)
                 if not (attempt and refusal.repeat):
-                    _refuse(client, body, refusal.message)
+                    _refuse(services, client, body, refusal.message)
                 return
             client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref))
         except Exception as exc:
@@ -74,7 +74,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                 log.info("the reject form for %s was already opened", ref)
                 return
             log.exception("could not open the reject form for %s", ref)
-            _refuse(client, body, "I couldn't open the reject form; please try again.")
+            _refuse(services, client, body, "I couldn't open the reject form; please try again.")
 
     def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
@@ -104,11 +104,21 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
     app.view(ids.REJECT_MODAL)(reason_submitted)
 
 
-def _refuse(client: WebClient, body: dict[str, Any], message: str) -> None:
-    """An ephemeral answer to the clicker only; the card stays as it is."""
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get(
-        "id")
+def _refuse(services: Services, client: WebClient, body: dict[str, Any], message: str) -> None:
+    """An answer to the clicker only; the card stays as it is.
+
+    A click on the card gets an ephemeral in its channel. A click on the Home tab has no
+    channel: it gets a direct message, which works however long after the click the answer
+    comes (a modal would need the click's trigger_id, dead after 3 seconds), and the clicker's
+    Home is published again, since what they clicked on was out of date."""
+    user = body["user"]["id"]
+    container = body.get("container") or {}
     try:
-        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=message)
+        if container.get("type") == "view":
+            services.refresh_home([user])
+            client.chat_postMessage(channel=user, text=message)
+            return
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        client.chat_postEphemeral(channel=channel, user=user, text=message)
     except Exception:
-        log.exception("could not tell %s: %s", body["user"]["id"], message)
+        log.exception("could not tell %s: %s", user, message)

@@ -15,6 +15,7 @@ from sandbox.slack.channels import _is_top_level, _ResponseTarget, _Trigger
 from sandbox.slack.dispatch import _Dispatch
 from sandbox.slack.files import _Files
 from sandbox.slack.history import _History
+from sandbox.slack.home import _Home
 from sandbox.slack.methods import _Methods
 from sandbox.slack.records import Call, Ephemeral, Message
 from sandbox.slack.replies import _Fault, _SlowAnswer
@@ -22,7 +23,7 @@ from sandbox.slack.server import _Handler, _Server
 from sandbox.slack.transcript import _Transcript
 
 
-class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files):
+class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files, _Home):
     """A Slack Web API over HTTP on 127.0.0.1, with recorded calls and channel state."""
 
     def __init__(
@@ -83,6 +84,7 @@ class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files):
             "conversations.replies": self._conversations_replies,
         }
         self._init_files()
+        self._init_home()
 
     # ----------------------------------------------------------------- lifecycle
 

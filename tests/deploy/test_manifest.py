@@ -26,6 +26,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views_open": set(),
     "views_update": set(),
     "views_push": set(),
+    "views_publish": set(),  # the Home tab: the bot token needs no scope for it
     "auth_test": set(),
 }
 # Scopes no Web API call stands for: the slash command itself, and posting to the approval and
@@ -60,6 +61,22 @@ def test_the_app_has_a_bot_user_interactivity_and_socket_mode(manifest: dict[str
     assert manifest["features"]["bot_user"]["display_name"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+def events_listened_to() -> set[str]:
+    return {match for path in (REPO / "bot").rglob("*.py")
+            for match in re.findall(r"\.event\(\"(\w+)\"\)", path.read_text(encoding="utf-8"))}
+
+
+def test_the_home_tab_is_on_and_every_subscribed_event_has_a_listener(
+        manifest: dict[str, Any]) -> None:
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    # Direct messages (exports, answers to clicks on Home) need the Messages tab.
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    subscribed = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert subscribed == {"app_home_opened"}
+    assert subscribed == events_listened_to()
+    assert "views_publish" in methods_called()
 
 
 def test_scopes_cover_every_call_and_nothing_more(manifest: dict[str, Any]) -> None:
