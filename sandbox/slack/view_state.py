@@ -32,8 +32,10 @@ def carried_state(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def _inputs(view: dict[str, Any]) -> list[dict[str, Any]]:
-    return [b for b in view.get("blocks") or [] if b.get("type") == "input"
-            and isinstance(b.get("element"), dict) and b.get("block_id")]
+    # Slack names blocks and elements the view leaves unnamed; those can't be typed into here.
+    return [b for b in view.get("blocks") or [] if isinstance(b, dict)
+            and b.get("type") == "input" and isinstance(b.get("element"), dict)
+            and b.get("block_id") and b["element"].get("action_id")]
 
 
 def _initial(block: dict[str, Any]) -> dict[str, Any]:
