@@ -35,8 +35,9 @@ from commands.bigcommerce_answers import Product
 log = logging.getLogger(__name__)
 
 MAX_OPTIONS = 100  # what Slack shows of an options answer
-# `date_modified` has one-second resolution and BigCommerce's clock is not ours: ask again for
-# a minute before the newest change seen, so a change made during a refresh is not missed.
+# Changes are asked for from the newest `date_modified` seen, inclusive (`:min`), by
+# BigCommerce's own clock, so a change later in that same second is not missed. Only with no
+# date seen yet does our clock stand in, a minute early for the difference between the two.
 OVERLAP = timedelta(seconds=60)
 # Only a full sync notices products deleted while no webhook told us.
 FULL_SYNC_EVERY = timedelta(hours=6)
@@ -199,8 +200,7 @@ class ProductIndex:
     def _refresh_once(self) -> None:
         started = self._clock()
         full = self._synced_at is None or started - self._synced_at >= FULL_SYNC_EVERY
-        newest = self._newest or self._synced_at
-        since = None if full or newest is None else newest - OVERLAP
+        since = None if full else (self._newest or (self._synced_at or started) - OVERLAP)
         began = time.perf_counter()
         products: dict[int, tuple[Listing, ...]] = {} if full else dict(self._products)
         changed = skipped = 0

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -50,10 +51,12 @@ class SandboxState:
 
     def add_products(self, products: tuple[catalog.Product, ...]) -> None:
         with self.lock:
-            for product in products:
+            for index, product in enumerate(products):
                 self.products[product.id] = product
                 self.variants.update({v.id: v for v in product.variants})
-                self.product_dates[product.id] = SEEDED_AT
+                # Changed one after another, the newest last, like a store's history.
+                self.product_dates[product.id] = SEEDED_AT - timedelta(seconds=len(products)
+                                                                        - index)
 
     def update_product(self, product_id: int, **changes: Any) -> catalog.Product:
         """Change a product as the control panel would: dated now, announced by webhook."""
