@@ -17,6 +17,7 @@ submit-time SKU check still asks BigCommerce (commands/catalog.py).
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 import threading
@@ -35,6 +36,7 @@ from commands.bigcommerce_answers import Product
 log = logging.getLogger(__name__)
 
 MAX_OPTIONS = 100  # what Slack shows of an options answer
+RECENT_QUERIES = 4096
 # Changes are asked for from the newest `date_modified` seen, inclusive (`:min`), by
 # BigCommerce's own clock, so a change later in that same second is not missed. Only with no
 # date seen yet does our clock stand in, a minute early for the difference between the two.
@@ -104,43 +106,62 @@ class _Snapshot:
         self.vocabulary = sorted(postings)
         self.postings = {w: array("I", p) for w, p in postings.items()}
         self.by_key = {x.key: x for x in self.listings}
+        # Typists share prefixes ("cl", "cla", …): the answers of recent queries, per snapshot.
+        self._recent: dict[tuple[str, int], list[Listing]] = {}
 
     def search(self, query: str, limit: int) -> list[Listing]:
         q = fold(query).strip()
         if not q:
             return []
+        key = (q, limit)
+        found = self._recent.get(key)
+        if found is None:
+            found = [self.listings[i] for i in self._positions(q, limit)]
+            if len(self._recent) >= RECENT_QUERIES:
+                self._recent.clear()  # bounded memory beats a clever eviction policy here
+            self._recent[key] = found
+        return found
+
+    def _positions(self, q: str, limit: int) -> list[int]:
         lo = bisect.bisect_left(self.sku_keys, q)
         exact_end = bisect.bisect_right(self.sku_keys, q, lo)
         prefix_end = bisect.bisect_left(self.sku_keys, q + _END, exact_end)
-        tiers = [self.sku_positions[lo:exact_end], self.sku_positions[exact_end:prefix_end],
+        # Each tier ascending by position, which is rank: purchasable first, then by name.
+        tiers = [sorted(self.sku_positions[lo:exact_end]),
+                 sorted(self.sku_positions[exact_end:prefix_end]),
                  self._word_matches(_WORD.findall(q))]
         chosen: list[int] = []
         taken: set[int] = set()
         # Purchasable listings first, whatever tier; within that, the tiers in order.
         for purchasable in (True, False):
             for tier in tiers:
-                picks = sorted(i for i in tier
-                               if (i < self.purchasable) == purchasable and i not in taken)
-                for i in picks[:limit - len(chosen)]:
+                start = 0 if purchasable else bisect.bisect_left(tier, self.purchasable)
+                for i in itertools.islice(tier, start, None):
+                    if purchasable and i >= self.purchasable:
+                        break
+                    if i in taken:
+                        continue
                     chosen.append(i)
                     taken.add(i)
-                if len(chosen) >= limit:
-                    return [self.listings[i] for i in chosen]
-        return [self.listings[i] for i in chosen]
+                    if len(chosen) >= limit:
+                        return chosen
+        return chosen
 
-    def _word_matches(self, tokens: list[str]) -> Iterable[int]:
-        """Listings with a word starting with each token ("cot tot" → Cotton Tote)."""
+    def _word_matches(self, tokens: list[str]) -> list[int]:
+        """Listings with a word starting with each token ("cot tot" → Cotton Tote), in
+        position order (a listing may repeat: two of its words can share a prefix)."""
         found: set[int] | None = None
         for token in sorted(set(tokens), key=len, reverse=True):  # longest: fewest matches
             start = bisect.bisect_left(self.vocabulary, token)
             end = bisect.bisect_left(self.vocabulary, token + _END, start)
-            matches: set[int] = set()
-            for word in self.vocabulary[start:end]:
-                matches.update(self.postings[word])
+            postings = [self.postings[word] for word in self.vocabulary[start:end]]
+            if len(tokens) == 1:  # no intersection: merging the sorted postings is enough
+                return sorted(itertools.chain.from_iterable(postings))
+            matches = set(itertools.chain.from_iterable(postings))
             found = matches if found is None else found & matches
             if not found:
-                return ()
-        return found or ()
+                return []
+        return sorted(found or ())
 
 
 class ProductIndex:
