@@ -4,6 +4,7 @@ modal — options as the requester types, and choices written into the form with
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -139,8 +140,10 @@ def test_an_error_after_an_update_lands_on_the_updated_items_block(
 
 
 def test_a_stale_hash_is_refused_and_the_update_dropped(
-    bot: Bot, player: SlackRequests, slack: SlackStandIn, opened: dict[str, Any]
+    bot: Bot, player: SlackRequests, slack: SlackStandIn, opened: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.listeners.find")
     view = slack.open_view(opened["id"])
     first = options(player, view, "find_product", "TOTE-NAT")[0]
     second = options(player, view, "find_product", "MUG-WHT")[0]
@@ -150,6 +153,8 @@ def test_a_stale_hash_is_refused_and_the_update_dropped(
     refused = slack.wait_for("views.update", count=2)[-1]
     assert refused.response == {"ok": False, "error": "hash_conflict"}
     assert typed_values(slack.open_view(opened["id"]))["items"] == "TOTE-NAT x 1"
+    wait_until(lambda: any("update was dropped" in r.getMessage() for r in caplog.records),
+               "the bot to drop the stale update")
 
 
 def test_a_valid_form_after_choices_is_submitted_with_what_was_chosen(
