@@ -56,7 +56,8 @@ def test_a_purchasing_disabled_or_invisible_product_is_marked_and_last(
 
 
 def test_an_unreadable_product_is_left_out_not_the_catalog(store: SandboxServer) -> None:
-    store.answer_oddly("GET", r".*/v3/catalog/products", changes={"variants.*.calculated_price": "n/a"})
+    store.answer_oddly("GET", r".*/v3/catalog/products",
+                       changes={"variants.*.calculated_price": "n/a"})
     index = ProductIndex(client_for(store))
     index.refresh()
     assert index.ready and len(index) == 0  # every product on that page was odd
