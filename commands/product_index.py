@@ -175,6 +175,7 @@ class ProductIndex:
         self._synced_at: datetime | None = None  # when the last full sync started
         self._refreshing = threading.Lock()
         self._again = threading.Event()
+        self._gone: set[int] = set()  # deleted products, dropped by the next refresh
         self.last_sync: dict[str, float] = {}  # what the last refresh read, for the logs
 
     @property
@@ -210,13 +211,9 @@ class ProductIndex:
     def changed(self, product_id: int, *, deleted: bool = False) -> None:
         """A product webhook: re-read what changed (or drop a deleted product) in the
         background, so the delivery is answered at once."""
-        work = (lambda: self._forget(product_id)) if deleted else self.refresh
-        threading.Thread(target=work, name="product-index", daemon=True).start()
-
-    def _forget(self, product_id: int) -> None:
-        with self._refreshing:
-            if self._products.pop(product_id, None) is not None:
-                self._snapshot = _Snapshot(self._all())
+        if deleted:
+            self._gone.add(product_id)  # a burst of deletions costs one rebuild, not one each
+        threading.Thread(target=self.refresh, name="product-index", daemon=True).start()
 
     def _refresh_once(self) -> None:
         started = self._clock()
@@ -234,6 +231,8 @@ class ProductIndex:
             changed += 1
             if item.date_modified and (self._newest is None or item.date_modified > self._newest):
                 self._newest = item.date_modified
+        while self._gone:
+            changed += products.pop(self._gone.pop(), None) is not None
         if full or changed:
             self._products = products
             self._snapshot = _Snapshot(self._all())

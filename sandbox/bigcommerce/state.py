@@ -68,6 +68,14 @@ class SandboxState:
             self._emit("store/product/updated", {"type": "product", "id": product_id})
             return product
 
+    def delete_product(self, product_id: int) -> None:
+        with self.lock:
+            product = self.products.pop(product_id)
+            for variant in product.variants:
+                self.variants.pop(variant.id, None)
+            self.product_dates.pop(product_id, None)
+            self._emit("store/product/deleted", {"type": "product", "id": product_id})
+
     def _new_id(self, kind: str) -> int:
         value = self._next[kind]
         self._next[kind] = value + 1
