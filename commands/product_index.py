@@ -221,28 +221,33 @@ class ProductIndex:
         since = None if full else (self._newest or (self._synced_at or started) - OVERLAP)
         began = time.perf_counter()
         products: dict[int, tuple[Listing, ...]] = {} if full else dict(self._products)
-        changed = skipped = 0
+        read = changed = skipped = 0
+        newest = self._newest  # kept only if the whole refresh succeeds: nothing is skipped
         for item in self._source.catalog_products(since):
             if isinstance(item, UnusableAnswer):
                 skipped += 1
                 log.warning("a product left out of the search: %s", item)
                 continue
-            products[item.id] = listings_of(item)
-            changed += 1
-            if item.date_modified and (self._newest is None or item.date_modified > self._newest):
-                self._newest = item.date_modified
+            listings = listings_of(item)
+            read += 1
+            if products.get(item.id) != listings:  # re-read unchanged (`:min` is inclusive)
+                products[item.id] = listings
+                changed += 1
+            if item.date_modified and (newest is None or item.date_modified > newest):
+                newest = item.date_modified
         while self._gone:
             changed += products.pop(self._gone.pop(), None) is not None
         if full or changed:
             self._products = products
             self._snapshot = _Snapshot(self._all())
+        self._newest = newest
         if full:
             self._synced_at = started
-        self.last_sync = {"full": float(full), "products": float(changed),
+        self.last_sync = {"full": float(full), "read": float(read), "changed": float(changed),
                           "skipped": float(skipped), "seconds": time.perf_counter() - began}
         if full or changed:
-            log.info("product search: %s sync read %d products (%d left out) in %.1f s",
-                     "full" if full else "incremental", changed, skipped,
+            log.info("product search: %s sync read %d products, %d changed (%d left out) "
+                     "in %.1f s", "full" if full else "incremental", read, changed, skipped,
                      self.last_sync["seconds"])
 
     def _all(self) -> Iterator[Listing]:

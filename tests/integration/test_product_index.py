@@ -77,3 +77,16 @@ def test_the_sandbox_filters_products_and_customers_like_the_specs(
     [home, _work] = bc.customer_addresses(1)
     assert (home.street, home.city, home.country_code) == ("1 Main St, Suite 4", "Austin", "US")
     assert bc.customer_addresses(2) == []
+
+
+def test_a_failed_refresh_keeps_the_index_and_loses_no_change(store: SandboxServer) -> None:
+    store.state.add_products(generated_products(300))  # two pages
+    bc = BigCommerceClient(store.url, store.store_hash, store.access_token, max_retries=0)
+    index = ProductIndex(bc)
+    index.refresh()
+    store.state.update_product(112, name="Canvas Tote Bag Deluxe")
+    store.inject("GET", r".*/v3/catalog/products", "500_before")
+    index.refresh()  # fails: logged, the index as it was
+    assert index.search("TOTE-NAT")[0].name == "Canvas Tote Bag"
+    index.refresh()
+    assert index.search("TOTE-NAT")[0].name == "Canvas Tote Bag Deluxe"
