@@ -237,3 +237,26 @@ def test_searching_never_asks_bigcommerce(
     for typed in ("ts", "tsh", "tshi", "tshirt", "mug", "beanie nvy"):
         assert options(player, opened, "find_product", typed)
     assert len(store.requests) == before
+
+
+def test_a_slow_customer_search_answers_nothing_then_the_late_answer_serves_the_next_ask(
+    bot: Bot, player: SlackRequests, store: SandboxServer, opened: dict[str, Any]
+) -> None:
+    store.inject("GET", r".*/v3/customers", "delay_after", delay=2.5)
+    assert options(player, opened, "find_customer", "Kim") == []  # within Slack's 3 s
+    wait_until(lambda: texts(options(player, opened, "find_customer", "Kim")) == [
+        "Alex Kim · ops@example.com"], "the late answer to be kept")
+
+
+def test_hostile_typing_and_choices_get_a_plain_answer_and_change_nothing(
+    bot: Bot, player: SlackRequests, slack: SlackStandIn, opened: dict[str, Any]
+) -> None:
+    assert options(player, opened, "find_product", "\u0301" * 5000 + "ü" * 5000) == []
+    assert options(player, opened, "find_customer", "%" * 3000) == []
+    for action_id, value in (("find_product", "999:999"), ("find_customer", "abc"),
+                             ("find_customer", "424242")):
+        answer = player.choose(REQUESTER, opened, action_id,
+                               {"text": {"type": "plain_text", "text": "?"}, "value": value})
+        assert answer.status_code == 200
+    time.sleep(0.3)
+    assert slack.calls_to("views.update") == []
