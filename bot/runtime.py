@@ -95,6 +95,8 @@ class Bot:
                             "at": last.at.isoformat()} if last else {"last_call": None},
             # Informational: polling still catches every change while a hook is off.
             "webhooks": self.services.hooks.report(),
+            # Informational too: until the first sync, Find a product offers nothing.
+            "product_search": self.services.products.report(),
         }
         return bool(report["ok"]), report
 

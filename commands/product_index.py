@@ -182,6 +182,11 @@ class ProductIndex:
     def ready(self) -> bool:
         return self._synced_at is not None
 
+    def report(self) -> dict[str, object]:
+        """For /healthz: whether Find a product has a catalog to search yet."""
+        return {"ready": self.ready, "skus": len(self),
+                "synced_at": self._synced_at.isoformat() if self._synced_at else None}
+
     def search(self, query: str, limit: int = MAX_OPTIONS) -> list[Listing]:
         return self._snapshot.search(query, min(limit, MAX_OPTIONS))
 

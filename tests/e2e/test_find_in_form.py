@@ -233,6 +233,8 @@ def test_the_poll_and_product_webhooks_pick_up_changed_products(
 def test_searching_never_asks_bigcommerce(
     bot: Bot, player: SlackRequests, store: SandboxServer, opened: dict[str, Any]
 ) -> None:
+    health = requests.get(f"{bot.url}/healthz", timeout=5).json()["product_search"]
+    assert (health["ready"], health["skus"]) == (True, 9)
     before = len(store.requests)
     for typed in ("ts", "tsh", "tshi", "tshirt", "mug", "beanie nvy"):
         assert options(player, opened, "find_product", typed)
