@@ -41,6 +41,11 @@ def customer_option(customer: Customer) -> dict[str, Any]:
     return _option(_fit(name, f" · {customer.email}"), str(customer.id))
 
 
+def notice(sentence: str) -> dict[str, Any]:
+    """A sentence in the options' place; its value names no product or customer."""
+    return _option(sentence[:MAX_OPTION_TEXT], "-")
+
+
 def _fit(head: str, tail: str) -> str:
     """`head` cut so that `tail` (the SKU, price and whether it can be bought) stays whole."""
     if len(tail) >= MAX_OPTION_TEXT - 10:

@@ -44,8 +44,8 @@ class CustomerSearch:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="customers")
 
-    def search(self, text: str) -> list[Customer]:
-        """Matches for `text`; none when BigCommerce fails or is slower than the budget."""
+    def search(self, text: str) -> list[Customer] | None:
+        """Matches for `text`; None when BigCommerce failed or was slower than the budget."""
         key = " ".join(text.split()).casefold()
         if len(key) < 2:
             return []
@@ -61,7 +61,7 @@ class CustomerSearch:
             log.info("the customer search for %r was slower than %.1f s", key, self._budget)
         except BigCommerceError as exc:
             log.warning("the customer search failed: %s", exc)
-        return []
+        return None
 
     def customer(self, customer_id: int) -> Customer | None:
         """The chosen customer: as the search showed it, else (the search ran on another

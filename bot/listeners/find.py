@@ -10,21 +10,37 @@ from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.form_updates import customer_option, product_option, with_customer, with_product_line
+from bot.form_updates import (
+    customer_option,
+    notice,
+    product_option,
+    with_customer,
+    with_product_line,
+)
 from bot.services import Services
 from commands.bigcommerce import BigCommerceError
 
 log = logging.getLogger(__name__)
 
+# Shown as the only option when there is nothing to search yet; choosing it changes nothing.
+CATALOG_LOADING = "The catalog is still loading; type SKUs in Items for now."
+CUSTOMERS_SLOW = "BigCommerce is slow to answer; type the customer in for now."
+
 
 def register(app: App, services: Services) -> None:
     def product_options(ack: Ack, body: dict[str, Any]) -> None:
+        if not services.products.ready:
+            ack(options=[notice(CATALOG_LOADING)])
+            return
         found = services.products.search(str(body.get("value") or ""))
         currency = services.store_info.currency
         ack(options=[product_option(listing, currency) for listing in found])
 
     def customer_options(ack: Ack, body: dict[str, Any]) -> None:
         found = services.customers.search(str(body.get("value") or ""))
+        if found is None:
+            ack(options=[notice(CUSTOMERS_SLOW)])
+            return
         ack(options=[customer_option(customer) for customer in found])
 
     def product_chosen(ack: Ack, body: dict[str, Any]) -> None:

@@ -245,7 +245,8 @@ def test_a_slow_customer_search_answers_nothing_then_the_late_answer_serves_the_
     bot: Bot, player: SlackRequests, store: SandboxServer, opened: dict[str, Any]
 ) -> None:
     store.inject("GET", r".*/v3/customers", "delay_after", delay=2.5)
-    assert options(player, opened, "find_customer", "Kim") == []  # within Slack's 3 s
+    assert texts(options(player, opened, "find_customer", "Kim")) == [  # within Slack's 3 s
+        "BigCommerce is slow to answer; type the customer in for now."]
     wait_until(lambda: texts(options(player, opened, "find_customer", "Kim")) == [
         "Alex Kim · ops@example.com"], "the late answer to be kept")
 
@@ -260,5 +261,19 @@ def test_hostile_typing_and_choices_get_a_plain_answer_and_change_nothing(
         answer = player.choose(REQUESTER, opened, action_id,
                                {"text": {"type": "plain_text", "text": "?"}, "value": value})
         assert answer.status_code == 200
+    time.sleep(0.3)
+    assert slack.calls_to("views.update") == []
+
+
+def test_before_the_first_sync_find_a_product_says_so(
+    store: SandboxServer, start_bot: Callable[..., Bot], slack: SlackStandIn
+) -> None:
+    store.inject("GET", r".*/v3/catalog/products", "500_before", times=1000)
+    bot = start_bot()
+    player = SlackRequests(bot.url, "test-signing-secret", team_id=slack.team_id)
+    view = open_form(player, slack)
+    found = options(player, view, "find_product", "mug")
+    assert texts(found) == ["The catalog is still loading; type SKUs in Items for now."]
+    player.choose(REQUESTER, view, "find_product", found[0])
     time.sleep(0.3)
     assert slack.calls_to("views.update") == []
