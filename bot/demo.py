@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from bot import ids
 from bot.config import load_settings
 from bot.runtime import Bot
+from bot.views import block_field
 from commands.webhooks import register_webhooks
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn, render_blocks
@@ -116,16 +117,17 @@ class Demo:
 
     def story(self, player: SlackRequests, slack: SlackStandIn) -> int:
         self.say("1. Riley runs /paidorder in #sales; the form opens.")
-        form = self.open_form(player, slack)
+        form = self.find(player, slack, self.open_form(player, slack))
         self.say("2. Riley submits it with a typo in the items:")
-        answer = player.submit(RILEY, form, {**FIRST_REQUEST,
-                                             "items": "TSHIRT-RED-M x 2\nHAT-XL x 1"}).json()
-        for field, message in answer.get("errors", {}).items():
-            self.say(f"   inline error on {field}: {message}")
+        answer = self.submit_typed(player, slack, form, {
+            **FIRST_REQUEST, "items": "TSHIRT-RED-M x 2\nHAT-XL x 1"}).json()
+        for block_id, message in answer.get("errors", {}).items():
+            self.say(f"   inline error on {block_field(block_id)}: {message}")
         if "errors" not in answer:
             raise DemoFailed(f"expected inline errors, got {answer}")
         self.say("3. Riley fixes line 2 and submits; the request card appears in #approvals.")
-        done = player.submit(RILEY, form, {**FIRST_REQUEST, "items": "TSHIRT-RED-M x 2\nMUG-WHT"})
+        done = self.submit_typed(player, slack, form, {**FIRST_REQUEST,
+                                                       "items": "TSHIRT-RED-M x 2\nMUG-WHT"})
         _expect(done.status_code == 200 and not done.content, f"submission answered {done.text}")
         first = self.card(slack, 1)
         self.say("4. Riley tries to approve their own request and is told no.")
@@ -271,6 +273,39 @@ class Demo:
         """The latest ephemeral answer containing `words`."""
         return _wait(lambda: next((e.text for e in reversed(slack.ephemerals)
                                    if words in e.text), None), 15, f"no answer with {words!r}")
+
+    def find(self, player: SlackRequests, slack: SlackStandIn, form: dict[str, Any]
+             ) -> dict[str, Any]:
+        """Riley finds the customer and a product by typing; the bot fills the form in."""
+        view_id = slack.views[-1]["id"]
+        typing = ((ids.FIND_CUSTOMER, "Find a customer", "jane"),
+                  (ids.FIND_PRODUCT, "Find a product", "mug"))
+        for step, (action_id, label, typed) in enumerate(typing, start=1):
+            view = slack.open_view(view_id)
+            deadline = time.monotonic() + 10  # the catalog index syncs as the bot starts
+            while not (options := player.suggest(RILEY, view, action_id, typed).json()
+                       .get("options")) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            _expect(bool(options), f"typing {typed!r} found nothing")
+            self.say(f"   Riley types {typed!r} in {label} and picks "
+                     f"{options[0]['text']['text']!r}.")
+            player.choose(RILEY, view, action_id, options[0])
+            slack.wait_for("views.update", count=step)
+        filled = slack.open_view(view_id)
+        typed = {block_field(b): next(iter(s.values())).get("value")
+                 for b, s in filled["state"]["values"].items()}
+        self.say(f"   The form now has {typed['email']}, {typed['first_name']} "
+                 f"{typed['last_name']}, {typed['street']}, and Items: {typed['items']!r}.")
+        return filled
+
+    def submit_typed(self, player: SlackRequests, slack: SlackStandIn, form: dict[str, Any],
+                     answers: dict[str, str | None]) -> Any:
+        """Type `answers` (by field) into the open form as it is now, and submit it."""
+        view = slack.open_view(form["id"])
+        blocks = {block_field(b["block_id"]): b["block_id"] for b in view["blocks"]
+                  if b.get("type") == "input"}
+        slack.type_into(view["id"], {blocks[f]: v for f, v in answers.items() if f in blocks})
+        return player.submit_view(RILEY, slack.open_view(view["id"]))
 
     def open_form(self, player: SlackRequests, slack: SlackStandIn) -> dict[str, Any]:
         before = len(slack.calls_to("views.open"))

@@ -14,3 +14,8 @@ SUPERSEDED_BLOCK = "paidorder_superseded"  # marks an extra copy of a card as ma
 
 VALUE = "value"  # action_id of every input element; the block_id names the field
 REASON_BLOCK = "reason"
+
+# The modal's typeahead selects: each id is both the input's action_id and the start of its
+# block_id (bot/form_updates.py renews block ids so Slack shows what the bot writes).
+FIND_PRODUCT = "find_product"
+FIND_CUSTOMER = "find_customer"

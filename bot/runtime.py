@@ -23,7 +23,7 @@ from bot.services import SLACK_TIMEOUT, Services, build_services
 from bot.worker import OutboxWorker
 from commands.bigcommerce import BigCommerceClient
 from commands.database import DatabaseUnavailable, within, write_problem
-from commands.webhooks import accept_webhook
+from commands.webhooks import accept_webhook, product_change
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,8 @@ class Bot:
                             "at": last.at.isoformat()} if last else {"last_call": None},
             # Informational: polling still catches every change while a hook is off.
             "webhooks": self.services.hooks.report(),
+            # Informational too: until the first sync, Find a product offers nothing.
+            "product_search": self.services.products.report(),
         }
         return bool(report["ok"]), report
 
@@ -104,6 +106,10 @@ class Bot:
         given = headers.get("x-paidorder-secret", "").encode()
         if not expected or not hmac.compare_digest(given, expected):
             return 401, {"error": "unauthorized"}
+        product = product_change(body)
+        if product is not None:  # nothing to store: the index re-reads what changed
+            self.services.products.changed(product[0], deleted=product[1])
+            return 202, {}
         # Answer fast: only record the delivery here; the worker re-reads the order. A delivery
         # the database can't take now is refused, and BigCommerce sends it again later.
         try:

@@ -76,6 +76,11 @@ class Scheduler:
                                 # In UTC: five seconds after 01:59:58 on the first pass of a
                                 # repeated hour is not 02:00:03 local, an hour later.
                                 next_run_time=self._now().astimezone(UTC) + timedelta(seconds=5))
+        # The product search's index: what changed since the last look (a full sync first).
+        self._scheduler.add_job(self.services.products.refresh, "interval",
+                                seconds=self.services.settings.paidorder_poll_seconds,
+                                id="product_index", coalesce=True, max_instances=1,
+                                next_run_time=self._now().astimezone(UTC))
         # BigCommerce deactivates failing or idle hooks; turn ours back on at start-up and daily.
         self._scheduler.add_job(self.services.hooks.run, "interval", days=1, id="webhook_upkeep",
                                 coalesce=True, max_instances=1, misfire_grace_time=None,

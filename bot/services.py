@@ -19,7 +19,9 @@ from bot.metrics import Metrics
 from bot.slack_retries import slack_retry_handlers
 from commands.bigcommerce import BigCommerceClient
 from commands.catalog import Catalog
+from commands.customer_search import CustomerSearch
 from commands.database import unusable
+from commands.product_index import ProductIndex
 from commands.repository import Repository, connect
 from commands.roster import Roster
 from commands.store_info import StoreInfo
@@ -42,6 +44,8 @@ class Services:
     slack: WebClient
     metrics: Metrics
     hooks: WebhookUpkeep
+    products: ProductIndex
+    customers: CustomerSearch
     slack_timeout: float = SLACK_TIMEOUT
     # The workspace's address from auth.test, for links to messages; set by the running bot.
     workspace_url: str | None = None
@@ -158,6 +162,8 @@ def build_services(settings: Settings, *, bigcommerce: BigCommerceClient | None 
         slack=slack,
         metrics=metrics,
         hooks=WebhookUpkeep(client, enabled=settings.paidorder_webhook_secret is not None),
+        products=ProductIndex(client),
+        customers=CustomerSearch(client),
         slack_timeout=slack_timeout,
         stoppers=stoppers,
     )

@@ -28,6 +28,15 @@ def _input(field: FormField, label: str, element: dict[str, Any], *, optional: b
     return block
 
 
+def _find(action_id: str, label: str, placeholder: str, hint: str) -> Block:
+    """A typeahead: Slack asks the bot for options (block_suggestion) and, with
+    dispatch_action, tells it at once what was chosen (block_actions)."""
+    return {"type": "input", "block_id": action_id, "label": _plain(label), "optional": True,
+            "dispatch_action": True, "hint": _plain(hint),
+            "element": {"type": "external_select", "action_id": action_id,
+                        "min_query_length": 2, "placeholder": _plain(placeholder)}}
+
+
 def _text(max_length: int = 255, **extra: Any) -> dict[str, Any]:
     return {"type": "plain_text_input", "max_length": max_length, **extra}
 
@@ -43,6 +52,8 @@ def request_modal(*, origin_channel: str | None,
     payment_options = [_option(m, m) for m in payment_methods]
     status_options = [_option(name, str(sid)) for sid, name in TARGET_STATUSES.items()]
     blocks = [
+        _find(ids.FIND_CUSTOMER, "Find a customer", "Type a name or an email address",
+              "Fills in the email, name, phone and first saved address"),
         _input(FormField.EMAIL, "Customer email", {"type": "email_text_input"}),
         _input(FormField.FIRST_NAME, "First name", _text()),
         _input(FormField.LAST_NAME, "Last name", _text()),
@@ -53,6 +64,8 @@ def request_modal(*, origin_channel: str | None,
         _input(FormField.ZIP, "ZIP / Postal code", _text(20)),
         _input(FormField.COUNTRY, "Country", _text(2, initial_value="US"),
                hint="Two-letter code, e.g. US, CA, GB"),
+        _find(ids.FIND_PRODUCT, "Find a product", "Type a name or a SKU",
+              "Adds a line to Items; change its quantity or price there"),
         _input(FormField.ITEMS, "Items", _text(3000, multiline=True, placeholder=_plain(
             "TSHIRT-RED-M x 2")), hint=ITEMS_HINT),
         _input(FormField.SHIPPING_COST, "Shipping cost", _number(initial_value="0"),
@@ -118,14 +131,30 @@ def reject_modal(ref: str) -> dict[str, Any]:
     }
 
 
+def block_field(block_id: str) -> str:
+    """The field a block is for: `items` and `items.3` (a block the bot rewrote) both say
+    Items. Slack keeps typed input across views.update only for an unchanged block_id, so a
+    block whose value the bot sets gets a new one each time."""
+    return block_id.split(".", 1)[0]
+
+
 def form_from_view(view: dict[str, Any]) -> RequestForm:
     """The answers of a submitted request modal, as text, whatever element carried them."""
     values = view.get("state", {}).get("values", {})
+    fields = {field.value for field in FormField}
     answers: dict[str, str | None] = {}
-    for field in FormField:
-        state = values.get(field.value, {}).get(ids.VALUE) or {}
-        answers[field.value] = _answer(state)
+    for block_id, state in values.items():
+        field = block_field(str(block_id))
+        if field in fields and isinstance(state, dict):
+            answers[field] = _answer(state.get(ids.VALUE) or {})
     return RequestForm(**answers)
+
+
+def errors_on_blocks(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """`errors` keyed by field, re-keyed by the block ids the view has now."""
+    current = {block_field(str(b.get("block_id"))): str(b.get("block_id"))
+               for b in view.get("blocks") or [] if b.get("type") == "input"}
+    return {current.get(str(field), str(field)): message for field, message in errors.items()}
 
 
 def _answer(state: dict[str, Any]) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from commands import bigcommerce_answers as answers
 from commands.bigcommerce_answers import (
+    Address,
     Channel,
     Customer,
     Hook,
@@ -102,6 +103,43 @@ class BigCommerceClient(Transport):
             if customer.email.casefold() == email.casefold():
                 return customer
         return None
+
+    def catalog_products(self, modified_since: datetime | None = None
+                         ) -> Iterator[Product | UnusableAnswer]:
+        """Every product with its variants, page by page (at most 250 a page), or only those
+        changed since `modified_since`; an unreadable product is yielded as its UnusableAnswer,
+        so one odd product cannot keep the rest of the catalog out of the search."""
+        path = "/v3/catalog/products"
+        params = {"include": "variants"}
+        if modified_since is not None:
+            params["date_modified:min"] = modified_since.isoformat(timespec="seconds")
+        for raw in self.get_many(path, params):
+            try:
+                yield answers.product(raw, "GET", path)
+            except UnusableAnswer as exc:
+                yield exc
+
+    def customers_named(self, text: str, *, limit: int = 20) -> list[Customer]:
+        """Customers whose name contains `text`, or whose email is `text` (the spec filters
+        emails by exact match only), at most `limit`: one page, never the whole list."""
+        path = "/v3/customers"
+        key = "email:in" if "@" in text else "name:like"
+        answer = self.request("GET", path, params={key: text, "limit": limit})
+        found = answer.get("data") if isinstance(answer, dict) else None
+        return [answers.customer(raw, "GET", path) for raw in
+                (found if isinstance(found, list) else [])[:limit]]
+
+    def customer_by_id(self, customer_id: int) -> Customer | None:
+        found = self._many(answers.customer, "/v3/customers", {"id:in": int(customer_id)})
+        return next((c for c in found if c.id == customer_id), None)
+
+    def customer_addresses(self, customer_id: int) -> list[Address]:
+        path = "/v3/customers/addresses"
+        answer = self.request("GET", path, params={"customer_id:in": int(customer_id),
+                                                   "limit": 10})
+        found = answer.get("data") if isinstance(answer, dict) else None
+        return [answers.address(raw, "GET", path) for raw in
+                (found if isinstance(found, list) else [])]
 
     def create_order(self, body: dict) -> Order:
         return self._one(answers.order, "POST", "/v2/orders", json=body)

@@ -3,22 +3,21 @@
 Every endpoint's JSON passes through here before any caller sees it, so a spec-valid but odd
 answer (a price that is not a number, `-1.8e308`, a missing `id`) becomes one `UnusableAnswer`
 naming the endpoint and the field, instead of a KeyError or InvalidOperation somewhere later.
-Bounds follow what the database can hold (ids are INTEGER columns, money NUMERIC(14, 4)).
+Fields are read by commands/bigcommerce_fields.py.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from commands.bigcommerce_errors import UnusableAnswer
+from commands.bigcommerce_fields import MAX_ID, MAX_MONEY, Answer, _as_int
 
-MAX_ID = 2**31 - 1  # ids and counts live in INTEGER columns (32-bit on PostgreSQL)
-MAX_MONEY = Decimal("9999999999")  # NUMERIC(14, 4) keeps ten digits before the point
-_MISSING = object()
+__all__ = ["MAX_ID", "MAX_MONEY", "Answer"]
+
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,11 @@ class Product:
     price: Decimal | None
     availability: str
     modifiers: tuple[Modifier, ...] = ()
+    # Read when asked for (`include=variants`, the catalog index): what a search shows.
+    sku: str = ""
+    is_visible: bool = True
+    date_modified: datetime | None = None
+    variants: tuple[Variant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,22 @@ class Channel:
 class Customer:
     id: int
     email: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Address:
+    """A customer's saved address (customers v3 `customerAddress_Full`)."""
+
+    customer_id: int
+    street: str
+    city: str
+    state: str
+    zip: str
+    country_code: str
+    phone: str
 
 
 @dataclass(frozen=True)
@@ -140,94 +160,6 @@ class Hook:
     is_active: bool = True
 
 
-class Answer:
-    """One object of one answer, read field by field; every failure names endpoint and field."""
-
-    def __init__(self, raw: Any, method: str, path: str, what: str) -> None:
-        self.method = method
-        self.path = path
-        self.what = what
-        self.order_id: int | None = None
-        if not isinstance(raw, Mapping):
-            raise self.unusable("the answer", f"is not an object ({what})")
-        self.raw = raw
-
-    def unusable(self, field: str, problem: str) -> UnusableAnswer:
-        where = f"{field} of {self.what}" if field != "the answer" else field
-        return UnusableAnswer(where, problem, method=self.method, path=self.path,
-                              order_id=self.order_id)
-
-    def get(self, field: str) -> Any:
-        return self.raw.get(field)
-
-    def id(self, field: str = "id") -> int:
-        value = self.integer(field)
-        if value < 1:
-            raise self.unusable(field, "is not a positive id")
-        return value
-
-    def integer(self, field: str, default: Any = _MISSING) -> int:
-        value = self.raw.get(field)
-        if value is None or value == "":
-            if default is _MISSING:
-                raise self.unusable(field, "is missing")
-            return default
-        number = _as_int(value)
-        if number is None or not 0 <= number <= MAX_ID:
-            raise self.unusable(field, "is not a whole number the bot can store")
-        return number
-
-    def money(self, field: str, default: Any = _MISSING) -> Decimal | None:
-        value = self.raw.get(field)
-        if value is None or value == "":
-            if default is _MISSING:
-                raise self.unusable(field, "is missing")
-            return default
-        amount = _as_decimal(value)
-        if amount is None:
-            raise self.unusable(field, "is not an amount of money")
-        if not 0 <= amount <= MAX_MONEY:
-            raise self.unusable(field, "is not a sane amount of money")
-        return amount.quantize(Decimal("0.0001"))
-
-    def text(self, field: str, *, limit: int = 255) -> str:
-        value = self.raw.get(field)
-        if value is None:
-            return ""
-        if isinstance(value, (dict, list)):
-            raise self.unusable(field, "is not text")
-        return str(value)[:limit]  # clipped to what the bot stores or shows
-
-    def flag(self, field: str) -> bool:
-        return self.raw.get(field) is True
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value.is_integer() else None
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() \
-            and len(value.strip()) <= 12:
-        return int(value.strip())
-    return None
-
-
-def _as_decimal(value: Any) -> Decimal | None:
-    # V2 sends money as numeric strings, V3 as JSON numbers; neither may be a bool or nested.
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    if isinstance(value, str) and len(value) > 40:
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
-
-
 # --------------------------------------------------------------------------- endpoints' answers
 
 
@@ -284,7 +216,10 @@ def product(raw: Any, method: str, path: str) -> Product:
     answer.what = f"product {product_id}"
     return Product(id=product_id, name=answer.text("name"), price=answer.money("price", None),
                    availability=answer.text("availability", limit=32),
-                   modifiers=tuple(_modifier(m, answer) for m in _list(answer, "modifiers")))
+                   modifiers=tuple(_modifier(m, answer) for m in _list(answer, "modifiers")),
+                   sku=answer.text("sku"), is_visible=answer.get("is_visible") is not False,
+                   date_modified=answer.moment("date_modified"),
+                   variants=tuple(variant(v, method, path) for v in _list(answer, "variants")))
 
 
 def channel(raw: Any, method: str, path: str) -> Channel:
@@ -295,7 +230,20 @@ def channel(raw: Any, method: str, path: str) -> Channel:
 
 def customer(raw: Any, method: str, path: str) -> Customer:
     answer = Answer(raw, method, path, "a customer")
-    return Customer(id=answer.id(), email=answer.text("email"))
+    return Customer(id=answer.id(), email=answer.text("email"),
+                    first_name=answer.text("first_name"), last_name=answer.text("last_name"),
+                    phone=answer.text("phone", limit=50))
+
+
+def address(raw: Any, method: str, path: str) -> Address:
+    answer = Answer(raw, method, path, "a customer address")
+    street = ", ".join(part for part in (answer.text("address1"), answer.text("address2"))
+                       if part.strip())
+    return Address(customer_id=answer.id("customer_id"), street=street[:255],
+                   city=answer.text("city"), state=answer.text("state_or_province"),
+                   zip=answer.text("postal_code", limit=20),
+                   country_code=answer.text("country_code", limit=2),
+                   phone=answer.text("phone", limit=50))
 
 
 def order(raw: Any, method: str, path: str) -> Order:

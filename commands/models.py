@@ -31,8 +31,9 @@ PAYMENT_METHODS: tuple[str, ...] = (
 
 
 class FormField(StrEnum):
-    """The form's fields. Their values double as the modal's input block ids, so an error found
-    here lands on the block it is about without a mapping table."""
+    """The form's fields. Their values are the modal's input block ids, or start them when the
+    bot has rewritten an input (`items.2`): bot/views.py `errors_on_blocks` puts an error
+    keyed by field on the block the view has now."""
 
     EMAIL = "email"
     FIRST_NAME = "first_name"

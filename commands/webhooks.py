@@ -21,7 +21,9 @@ from commands.schema import outbox, requests, webhook_events
 
 log = logging.getLogger(__name__)
 
-SCOPES = ("store/order/statusUpdated", "store/shipment/created")
+# Product changes keep the product search's index fresh between polls (commands/product_index.py).
+PRODUCT_SCOPES = ("store/product/created", "store/product/updated", "store/product/deleted")
+SCOPES = ("store/order/statusUpdated", "store/shipment/created", *PRODUCT_SCOPES)
 WEBHOOK_PATH = "/bigcommerce/webhooks"  # where bot/server.py takes deliveries
 # Deliveries come in bursts (a control-panel shipment sends several; a bulk edit hundreds), so
 # the re-read waits for a quiet moment instead of running once per delivery.
@@ -42,6 +44,22 @@ def order_id_of(envelope: dict[str, Any]) -> int | None:
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
         return None  # a float, a huge or negative number, or something else entirely
     return raw
+
+
+def product_change(body: bytes) -> tuple[int, bool] | None:
+    """(product id, deleted) when the delivery is about a product, else None."""
+    try:
+        envelope = json.loads(body or b"{}")
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(envelope, dict) or envelope.get("scope") not in PRODUCT_SCOPES:
+        return None
+    data = envelope.get("data") or {}
+    product_id = data.get("id") if isinstance(data, dict) else None
+    if isinstance(product_id, bool) or not isinstance(product_id, int) \
+            or not 1 <= product_id <= MAX_ID:
+        return None
+    return product_id, envelope["scope"] == "store/product/deleted"
 
 
 def accept_webhook(repo: Repository, body: bytes) -> bool:

@@ -84,6 +84,7 @@ class Customer:
     first_name: str
     last_name: str
     customer_group_id: int = 0
+    phone: str = ""
 
 
 def _opt(value_id: int, label: str, option_id: int, name: str) -> OptionValue:
@@ -139,7 +140,7 @@ PRODUCTS: tuple[Product, ...] = (
 )
 
 CUSTOMERS: tuple[Customer, ...] = (
-    Customer(1, "jane@example.com", "Jane", "Doe"),
+    Customer(1, "jane@example.com", "Jane", "Doe", phone="+1 512 555 0100"),
     Customer(2, "sam@example.com", "Sam", "Lee"),
     Customer(3, "ops@example.com", "Alex", "Kim"),
     # In the wholesale group, whose price list reprices any order line sent without a price.

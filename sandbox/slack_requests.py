@@ -156,6 +156,52 @@ class SlackRequests:
         }
         return self.send(urlencode({"payload": json.dumps(payload)}), **send)
 
+    # ---- the request modal's typeaheads: options requests and choices made in a view ----------
+
+    def suggest(self, user: str, view: dict[str, Any], action_id: str, value: str,
+                **send: Any) -> requests.Response:
+        """Slack's options request (`block_suggestion`) while `user` types `value` into the
+        external select `action_id` of the open `view`; HTTP mode sends it to the same URL."""
+        payload = {
+            "type": "block_suggestion", "user": self._user(user), "api_app_id": "A0PAIDORDER",
+            "token": "legacy-verification-token", "team": {"id": self.team_id, "domain": "demo"},
+            "enterprise": None, "is_enterprise_install": False,
+            "container": {"type": "view", "view_id": view.get("id", "V0")},
+            "action_id": action_id, "block_id": _block_of(view, action_id), "value": value,
+            "view": _as_sent(view, self.team_id, {}),
+        }
+        return self.send(urlencode({"payload": json.dumps(payload)}), **send)
+
+    def choose(self, user: str, view: dict[str, Any], action_id: str,
+               option: dict[str, Any], **send: Any) -> requests.Response:
+        """`block_actions` from a modal: `user` picked `option` in the select `action_id`;
+        the view travels with its hash and state (what was typed so far)."""
+        block_id = _block_of(view, action_id)
+        chosen = {block_id: {action_id: {"type": "external_select", "selected_option": option}}}
+        payload = {
+            "type": "block_actions", "user": self._user(user), "api_app_id": "A0PAIDORDER",
+            "token": "legacy-verification-token", "trigger_id": trigger_id(),
+            "team": {"id": self.team_id, "domain": "demo"}, "enterprise": None,
+            "is_enterprise_install": False,
+            "container": {"type": "view", "view_id": view.get("id", "V0")},
+            "view": _as_sent(view, self.team_id, chosen),
+            "actions": [{"type": "external_select", "action_id": action_id,
+                         "block_id": block_id, "selected_option": option,
+                         "action_ts": str(time.time())}],
+        }
+        return self.send(urlencode({"payload": json.dumps(payload)}), **send)
+
+    def submit_view(self, user: str, view: dict[str, Any], **send: Any) -> requests.Response:
+        """Submit `view` as Slack holds it (its own `state`: what the user typed)."""
+        payload = {
+            "type": "view_submission", "team": {"id": self.team_id, "domain": "demo"},
+            "user": self._user(user), "api_app_id": "A0PAIDORDER",
+            "token": "legacy-verification-token", "trigger_id": trigger_id(),
+            "view": _as_sent(view, self.team_id, {}),
+            "response_urls": [], "is_enterprise_install": False, "enterprise": None,
+        }
+        return self.send(urlencode({"payload": json.dumps(payload)}), **send)
+
     def _user(self, user: str) -> dict[str, str]:
         return {"id": user, "username": user.lower(), "name": user.lower(),
                 "team_id": self.team_id}
@@ -182,3 +228,14 @@ def _element_state(element: dict[str, Any], answer: str | None) -> dict[str, Any
             chosen = element.get("initial_option")
         return {"type": kind, "selected_option": chosen}
     return {"type": kind, "value": answer}
+
+
+def _block_of(view: dict[str, Any], action_id: str) -> str:
+    return next(b["block_id"] for b in view.get("blocks", [])
+                if (b.get("element") or {}).get("action_id") == action_id)
+
+
+def _as_sent(view: dict[str, Any], team_id: str, chosen: dict[str, Any]) -> dict[str, Any]:
+    values = {**((view.get("state") or {}).get("values") or {}), **chosen}
+    return {**view, "id": view.get("id", "V0"), "team_id": team_id,
+            "hash": view.get("hash", "h"), "state": {"values": values}}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import decisions, home, request_form, slash
+from bot.listeners import decisions, find, home, request_form, slash
 from bot.services import Services
 
 
 def register(app: App, services: Services, wake_worker) -> None:
     slash.register(app, services)
     request_form.register(app, services, wake_worker)
+    find.register(app, services)
     decisions.register(app, services, wake_worker)
     home.register(app, services)

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from bot import ids
 from bot.listeners.budget import ACK_BUDGET, STORE_RESERVE
 from bot.services import Services
-from bot.views import form_from_view, metadata
+from bot.views import errors_on_blocks, form_from_view, metadata
 from commands.catalog import SLOW
 from commands.database import DatabaseUnavailable, time_left, within
 from commands.handlers import Invalid, submit_request
@@ -32,7 +32,8 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
         refusal = may_request(user, services.requesters)
         if refusal:
             services.metrics.refused()
-            ack(response_action="errors", errors={"items": refusal.message})
+            ack(response_action="errors",
+                errors=errors_on_blocks(view, {FormField.ITEMS: refusal.message}))
             return
         # Validation has to finish inside the acknowledgement: that is the only way Slack
         # shows errors on the form. The store's facts, the catalog and customer lookups and the
@@ -46,7 +47,8 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
         try:
             with within(ACK_BUDGET):
                 if services.store_info.load_within(STORE_FACTS_BUDGET) is None:
-                    ack(response_action="errors", errors={FormField.ITEMS: SLOW})
+                    ack(response_action="errors",
+                        errors=errors_on_blocks(view, {FormField.ITEMS: SLOW}))
                     return
                 terms = FormTerms(
                     payment_methods=services.settings.payment_methods,
@@ -65,11 +67,12 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                 )
         except DatabaseUnavailable as exc:
             log.warning("a request by %s was not stored: the database is %s", user, exc.reason)
-            ack(response_action="errors", errors={FormField.ITEMS: str(exc)})
+            ack(response_action="errors",
+                errors=errors_on_blocks(view, {FormField.ITEMS: str(exc)}))
             return
         services.metrics.request(result)
         if isinstance(result, Invalid):
-            ack(response_action="errors", errors=result.errors)
+            ack(response_action="errors", errors=errors_on_blocks(view, result.errors))
             return
         ack()
         log.info("request %s submitted by %s", result.stored.ref, user)

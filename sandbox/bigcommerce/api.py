@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox import catalog
+from sandbox.bigcommerce import catalog_search
 from sandbox.bigcommerce.records import Hook
 from sandbox.bigcommerce.render import (
     page_of,
@@ -86,6 +87,7 @@ class _Api:
             ("v3", "GET", re.compile(r"/catalog/products/(\d+)/options"), self.options),
             ("v3", "GET", re.compile(r"/channels"), self.channels),
             ("v3", "GET", re.compile(r"/customers"), self.customers),
+            ("v3", "GET", re.compile(r"/customers/addresses"), self.customer_addresses),
             ("v3", "GET", re.compile(r"/hooks"), self.list_hooks),
             ("v3", "POST", re.compile(r"/hooks"), self.create_hook),
             ("v3", "GET", re.compile(hook), self.get_hook),
@@ -196,9 +198,18 @@ class _Api:
         q = call.query
         skus = _sku_filter(q)
         include = set(csv_values(q.get("include", "")))
-        found = [p for p in self.state.products.values()
-                 if (skus is None or p.sku in skus) and _ids_match(q, "id", p.id)]
-        return Reply(200, v3_collection([render_product(p, include) for p in found], q))
+        keep = catalog_search.product_filter(q)
+        with self.state.lock:
+            found = [p for p in self.state.products.values()
+                     if (skus is None or p.sku in skus) and _ids_match(q, "id", p.id)
+                     and keep(p, self.state.product_dates[p.id])]
+            # Only the page asked for is rendered: a large catalog has tens of thousands.
+            answer = v3_collection(found, q)
+            answer["data"] = [
+                {**render_product(p, include),
+                 "date_modified": catalog_search.iso(self.state.product_dates[p.id])}
+                for p in answer["data"]]
+        return Reply(200, answer)
 
     def _product(self, product_id: int) -> catalog.Product:
         product = self.state.products.get(product_id)
@@ -222,8 +233,15 @@ class _Api:
         q = call.query
         emails = {e.lower() for e in csv_values(q["email:in"])} if "email:in" in q else None
         found = [c for c in self.state.customers.values()
-                 if (emails is None or c.email.lower() in emails) and _ids_match(q, "id", c.id)]
+                 if (emails is None or c.email.lower() in emails) and _ids_match(q, "id", c.id)
+                 and catalog_search.name_like(c, q)]
         return Reply(200, v3_collection([render_customer(c) for c in found], q))
+
+    def customer_addresses(self, call: Call) -> Reply:
+        q = call.query
+        wanted = csv_ints("customer_id:in", q["customer_id:in"]) if "customer_id:in" in q \
+            else None
+        return Reply(200, v3_collection(catalog_search.addresses(wanted), q))
 
     # ---- V3 webhooks ------------------------------------------------------------------------
 

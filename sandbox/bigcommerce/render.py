@@ -193,7 +193,7 @@ def render_channel(channel_id: int, name: str, status: str) -> dict[str, Any]:
 def render_customer(customer: catalog.Customer) -> dict[str, Any]:
     return {
         "id": customer.id, "email": customer.email, "first_name": customer.first_name,
-        "last_name": customer.last_name, "company": "", "phone": "", "notes": "",
+        "last_name": customer.last_name, "company": "", "phone": customer.phone, "notes": "",
         "tax_exempt_category": "", "customer_group_id": customer.customer_group_id,
         "registration_ip_address": "",
         "date_created": "2024-01-02T15:04:05Z", "date_modified": "2024-01-02T15:04:05Z",

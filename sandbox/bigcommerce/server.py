@@ -12,6 +12,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.bigcommerce import catalog_search
 from sandbox.bigcommerce.api import Call, Reply, _Api
 from sandbox.bigcommerce.limits import FAULTS, Fault, RateLimiter
 from sandbox.bigcommerce.oddities import Oddity
@@ -98,7 +99,7 @@ class SandboxServer:
                  host: str = "127.0.0.1", port: int = 0,
                  quota: int = 150, window_seconds: float = 30.0,
                  strict_gateway: bool = False, storefronts: int = 1,
-                 tax_inclusive: bool = False) -> None:
+                 tax_inclusive: bool = False, generated_products: int = 0) -> None:
         self.store_hash = store_hash
         # Like a strict gateway in front of the API: refuse any call, GET included, that does
         # not say `Accept` and `Content-Type: application/json` (the specs mark both required).
@@ -113,6 +114,8 @@ class SandboxServer:
         # Prices entered with tax (`/v2/store` is_price_entered_with_tax). Like a store with
         # automatic tax, the sandbox computes no tax on API orders either way.
         self.state.store["is_price_entered_with_tax"] = tax_inclusive
+        # A large store for measuring: that many more products, the same on every start.
+        self.state.add_products(catalog_search.generated_products(generated_products))
         self.rate_limiter = RateLimiter(quota, window_seconds)
         self._api = _Api(self.state, lambda: f"{self.url}/stores/{self.store_hash}")
         self._faults: list[Fault] = []

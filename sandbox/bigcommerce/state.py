@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from sandbox import catalog
+from sandbox.bigcommerce.catalog_search import SEEDED_AT
 from sandbox.bigcommerce.orders import (
     UPDATABLE_ORDER_FIELDS,
     _billing_address,
@@ -35,6 +38,8 @@ class SandboxState:
         self.products = {product.id: product for product in catalog.PRODUCTS}
         self.variants = {v.id: v for product in catalog.PRODUCTS for v in product.variants}
         self.customers = {customer.id: customer for customer in catalog.CUSTOMERS}
+        # When each product last changed (`date_modified`); `update_product` moves it to now.
+        self.product_dates = {product_id: SEEDED_AT for product_id in self.products}
         self.price_lists = catalog.PRICE_LISTS
         # How many of catalog.CHANNELS the store shows (more than one: Multi-Storefront).
         self.storefronts = 1
@@ -43,6 +48,33 @@ class SandboxState:
         self._emit = emit
         self._next = {"order": 100, "shipment": 1, "order_product": 1000, "address": 5000,
                       "hook": 1}
+
+    def add_products(self, products: tuple[catalog.Product, ...]) -> None:
+        with self.lock:
+            for index, product in enumerate(products):
+                self.products[product.id] = product
+                self.variants.update({v.id: v for v in product.variants})
+                # Changed one after another, the newest last, like a store's history.
+                self.product_dates[product.id] = SEEDED_AT - timedelta(seconds=len(products)
+                                                                        - index)
+
+    def update_product(self, product_id: int, **changes: Any) -> catalog.Product:
+        """Change a product as the control panel would: dated now, announced by webhook."""
+        with self.lock:
+            product = replace(self.products[product_id], **changes)
+            self.products[product_id] = product
+            self.variants.update({v.id: v for v in product.variants})
+            self.product_dates[product_id] = now()
+            self._emit("store/product/updated", {"type": "product", "id": product_id})
+            return product
+
+    def delete_product(self, product_id: int) -> None:
+        with self.lock:
+            product = self.products.pop(product_id)
+            for variant in product.variants:
+                self.variants.pop(variant.id, None)
+            self.product_dates.pop(product_id, None)
+            self._emit("store/product/deleted", {"type": "product", "id": product_id})
 
     def _new_id(self, kind: str) -> int:
         value = self._next[kind]

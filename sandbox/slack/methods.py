@@ -10,6 +10,7 @@ from sandbox.slack.channels import _Channels, _Trigger
 from sandbox.slack.history import _message_metadata
 from sandbox.slack.records import Ephemeral
 from sandbox.slack.replies import _SlackError
+from sandbox.slack.view_state import carried_state, initial_state
 
 # Slack documents that a trigger_id lives 3 seconds (api.slack.com/docs/triggers).
 TRIGGER_TTL = 3.0
@@ -85,7 +86,8 @@ class _Methods(_Channels):
         current = self._find_view(args)
         if args.get("hash") and args["hash"] != current["hash"]:
             raise _SlackError("hash_conflict")  # someone else updated the view meanwhile
-        updated = {**current, **view, "id": current["id"], "hash": self._new_hash()}
+        updated = {**current, **view, "id": current["id"], "hash": self._new_hash(),
+                   "state": carried_state(current, view)}
         self._open_views[current["id"]] = updated
         self._record_view("views.update", updated, args.get("trigger_id"), current.get("_user"))
         return {"ok": True, "view": _public_view(updated)}
@@ -159,7 +161,7 @@ class _Methods(_Channels):
             "hash": self._new_hash(),
             "team_id": self.team_id,
             "bot_id": self.bot_id,
-            "state": {"values": {}},
+            "state": initial_state(view),
             "_user": user,
         }
         self._open_views[vid] = stored

@@ -21,9 +21,10 @@ from sandbox.slack.records import Call, Ephemeral, Message
 from sandbox.slack.replies import _Fault, _SlowAnswer
 from sandbox.slack.server import _Handler, _Server
 from sandbox.slack.transcript import _Transcript
+from sandbox.slack.view_state import _ViewState
 
 
-class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files, _Home):
+class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files, _Home, _ViewState):
     """A Slack Web API over HTTP on 127.0.0.1, with recorded calls and channel state."""
 
     def __init__(

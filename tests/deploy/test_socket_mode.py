@@ -372,3 +372,25 @@ def test_socket_mode_serves_metrics_and_times_its_acks(
         sample(before, "paidorder_ack_seconds_count", mode="socket") == 1
     assert sample(after, "paidorder_slack_calls_total", method="views.open", status="ok") == 1
     assert sample(after, "paidorder_ack_seconds_count", mode="http") == 0
+
+
+def test_find_a_product_answers_options_over_the_socket(
+        socket_bot: Bot, slack: SlackStandIn, websocket: WebSocketStandIn) -> None:
+    bot = socket_bot
+    deadline = time.monotonic() + 5
+    while not bot.services.products.ready:
+        assert time.monotonic() < deadline, "the product index never synced"
+        time.sleep(0.02)
+    handler = connect(bot, APP_TOKEN)
+    try:
+        websocket.wait_connected()
+        ack, _took = websocket.envelope("interactive", {
+            "type": "block_suggestion", "user": {"id": REQUESTER, "team_id": slack.team_id},
+            "team": {"id": slack.team_id, "domain": "demo"}, "api_app_id": "A0TEST",
+            "token": "legacy", "container": {"type": "view", "view_id": "V1"},
+            "action_id": ids.FIND_PRODUCT, "block_id": ids.FIND_PRODUCT, "value": "mug",
+            "view": {"id": "V1", "type": "modal", "callback_id": ids.REQUEST_MODAL},
+        })
+        assert [o["value"] for o in ack["payload"]["options"]] == ["113:205"]
+    finally:
+        handler.close()

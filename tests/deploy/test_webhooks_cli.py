@@ -24,7 +24,7 @@ def hooks(store: SandboxServer) -> list[tuple[str, str, dict[str, str]]]:
     return sorted((h.scope, h.destination, dict(h.headers)) for h in store.state.hooks.values())
 
 
-def test_registers_both_hooks_with_the_secret_header_once(
+def test_registers_its_hooks_with_the_secret_header_once(
     environment: None, monkeypatch: pytest.MonkeyPatch, store: SandboxServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -34,9 +34,14 @@ def test_registers_both_hooks_with_the_secret_header_once(
     assert main(["webhooks", "register", "--url", "https://bot.example.com/"]) == 0
 
     destination = "https://bot.example.com/bigcommerce/webhooks"
+    header = {"X-Paidorder-Secret": WEBHOOK_SECRET}
     assert hooks(store) == [
-        ("store/order/statusUpdated", destination, {"X-Paidorder-Secret": WEBHOOK_SECRET}),
-        ("store/shipment/created", destination, {"X-Paidorder-Secret": WEBHOOK_SECRET}),
+        ("store/order/statusUpdated", destination, header),
+        # Product changes keep the Find a product search fresh between polls.
+        ("store/product/created", destination, header),
+        ("store/product/deleted", destination, header),
+        ("store/product/updated", destination, header),
+        ("store/shipment/created", destination, header),
     ]
     out = capsys.readouterr().out
     assert "created hook" in out and "already exist" in out

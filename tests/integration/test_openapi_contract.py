@@ -133,6 +133,12 @@ def exercise(bc: BigCommerceClient) -> None:
     bc.variants_by_sku(["TSHIRT-RED-M", "MUG-WHT"])
     bc.products_by_id([111, 113])
     bc.customer_by_email("jane@example.com")
+    list(bc.catalog_products())
+    list(bc.catalog_products(datetime.now(UTC) - timedelta(hours=1)))
+    bc.customers_named("Doe")
+    bc.customers_named("sam@example.com")
+    bc.customer_by_id(1)
+    bc.customer_addresses(1)
     assert bc.find_orders_by_external_id("PO-000123") == []
     order = bc.create_order(order_body("PO-000123"))
     bc.get_order(order.id)
@@ -182,6 +188,7 @@ def test_every_client_method_was_checked(recorded: list[Any]) -> None:
         ("GET", f"{base}/v3/catalog/variants"),
         ("GET", f"{base}/v3/catalog/products"),
         ("GET", f"{base}/v3/customers"),
+        ("GET", f"{base}/v3/customers/addresses"),
         ("GET", f"{base}/v2/orders"),
         ("POST", f"{base}/v2/orders"),
         ("GET", f"{base}/v2/orders/{{id}}"),

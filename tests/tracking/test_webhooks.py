@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.runtime import Bot
 from commands.repository import Outbox
 from commands.schema import outbox, webhook_events
-from commands.webhooks import register_webhooks
+from commands.webhooks import PRODUCT_SCOPES, register_webhooks
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn
 from sandbox.slack_requests import SlackRequests
@@ -138,8 +138,8 @@ def test_a_control_panel_shipment_reaches_the_thread_through_registered_hooks(
     quiet_bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer
 ) -> None:
     hooks = register_webhooks(quiet_bot.services.bigcommerce, quiet_bot.url, WEBHOOK_SECRET)
-    assert {h.scope for h in hooks} == {"store/order/statusUpdated",
-                                           "store/shipment/created"}
+    assert {h.scope for h in hooks} == {"store/order/statusUpdated", "store/shipment/created",
+                                        *PRODUCT_SCOPES}
     assert register_webhooks(quiet_bot.services.bigcommerce, quiet_bot.url,
                              WEBHOOK_SECRET) == []  # idempotent
     card = place_order(quiet_bot, player, slack)
