@@ -30,7 +30,7 @@ from commands.approvals import approvers_of, count_approval
 from commands.bigcommerce_answers import Order
 from commands.database import check_in_time
 from commands.database import connect as connect  # where callers have always found it
-from commands.models import OrderRequest, RequestState
+from commands.models import RELEASES_PAYMENT, OrderRequest, RequestState
 from commands.schema import audit_log, outbox, requests
 from commands.transaction_key import transaction_key
 
@@ -88,6 +88,7 @@ class Outbox:
     REFRESH_ORDER = "refresh_order"
     POST_SHIPMENTS = "post_shipments"
     CHECK_CARD_COPIES = "check_card_copies"
+    POST_REMINDER = "post_reminder"
     BIGCOMMERCE = (CREATE_ORDER, REFRESH_ORDER)
 
 
@@ -117,7 +118,7 @@ class Repository:
             exists().where(
                 requests.c.payment_method == payment_method,
                 requests.c.transaction_key == transaction_key(transaction_id),
-                requests.c.state != RequestState.REJECTED,
+                requests.c.state.not_in(RELEASES_PAYMENT),
             )
         )
         with self.engine.connect() as conn:
@@ -209,6 +210,17 @@ class Repository:
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
             return _stored(won, approvers_of(conn, ref)) if won else None
+
+    def expire(self, ref: str, *, deadline: datetime) -> StoredRequest | None:
+        """pending → expired at `deadline`, or None when a decision came first."""
+        with self.transaction() as conn:
+            won = self._transition(conn, ref, RequestState.PENDING, RequestState.EXPIRED,
+                                   decided_at=deadline)
+            if won:
+                self.audit(conn, ref, "paidorder", "expired", {"deadline": deadline.isoformat()})
+                self.enqueue(conn, ref, Outbox.UPDATE_CARD)
+                self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
+        return _stored(won) if won else None
 
     def record_order(self, ref: str, order: Order, *, adopted: bool) -> bool:
         """approved → ordered with BigCommerce's order; False if it was already recorded."""
