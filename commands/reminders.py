@@ -94,10 +94,10 @@ def latest_due(waited: timedelta, timing: Timing) -> int:
 def claim_due_reminders(repo: Repository, timing: Timing, *, now: datetime,
                         claimer: str) -> list[tuple[str, int]]:
     assert timing.remind_every is not None
-    claimed = (select(reminders.c.ref, func.max(reminders.c.number).label("number"))
-               .group_by(reminders.c.ref).subquery())
-    waiting = (select(requests.c.ref, requests.c.created_at, claimed.c.number)
-               .outerjoin(claimed, claimed.c.ref == requests.c.ref)
+    # Per waiting request, through the primary key: the table keeps every reminder ever sent.
+    claimed = (select(func.max(reminders.c.number)).where(reminders.c.ref == requests.c.ref)
+               .scalar_subquery())
+    waiting = (select(requests.c.ref, requests.c.created_at, claimed)
                .where(requests.c.state == RequestState.PENDING,
                       requests.c.created_at <= now - timing.remind_every)
                .order_by(requests.c.created_at))
