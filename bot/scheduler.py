@@ -70,7 +70,6 @@ class Scheduler:
         self._now = now or (lambda: datetime.now(self.tz))
         self.trigger = SummarySchedule(services.settings.paidorder_summary_cron, self.tz)
         self._scheduler = BackgroundScheduler(timezone=self.tz)
-        self.timing = Timing(services.settings.remind_after, services.settings.expire_after)
 
     def start(self) -> Scheduler:
         self._scheduler.add_job(self.daily_summary, self.trigger, id="daily_summary",
@@ -100,6 +99,10 @@ class Scheduler:
         self._scheduler.start()
         self.catch_up()
         return self
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(self.services.settings.remind_after, self.services.settings.expire_after)
 
     def stop(self) -> None:
         if self._scheduler.running:
