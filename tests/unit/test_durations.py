@@ -3,15 +3,17 @@ fall due: a bad value stops start-up with one sentence naming the variable."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.cards import request_card, requester_notice
 from bot.reminder_view import MAX_NAMED, reminder_text
+from bot.summary_view import summary_message
 from commands.durations import BadDuration, parse_duration, spoken_duration
 from commands.models import RequestState
 from commands.reminders import MAX_REMINDERS, Timing, latest_due
+from commands.summary import Summary
 from tests.unit.test_cards import stored_request, texts
 from tests.unit.test_config import env, load, problem  # noqa: F401  (env is a fixture)
 
@@ -106,3 +108,15 @@ def test_an_expired_card_has_no_buttons_and_says_why() -> None:
     assert text.endswith("— expired")
     assert requester_notice(stored, approval_channel="C0APPROVALS") == (
         f"Your paid order request *{stored.ref}*: {line}")
+
+
+def test_the_summary_says_how_many_expired_only_when_some_did() -> None:
+    def requests_line(**counts: int) -> str:
+        _, blocks = summary_message(Summary(day=date(2026, 3, 9), timezone="UTC", **counts),
+                                    title="Paid orders")
+        return next(t for t in texts(blocks) if t.startswith("*Requests:*"))
+
+    assert requests_line(approved=2, rejected=1) == (
+        "*Requests:* 2 approved · 1 rejected · 0 pending")
+    assert requests_line(approved=2, expired=3) == (
+        "*Requests:* 2 approved · 0 rejected · 3 expired · 0 pending")
