@@ -94,7 +94,7 @@ class Scheduler:
             # another replica) finds exactly what is still owed.
             self._scheduler.add_job(self.follow_through, "interval",
                                     seconds=FOLLOW_THROUGH_SECONDS, id="follow_through",
-                                    coalesce=True, max_instances=1,
+                                    coalesce=True, max_instances=1, misfire_grace_time=None,
                                     next_run_time=self._now().astimezone(UTC))
         self._scheduler.start()
         self.catch_up()
