@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alembic import command
@@ -18,7 +18,7 @@ from bot import ids
 from bot.runtime import Bot
 from bot.scheduler import Scheduler
 from commands import migrations
-from commands.repository import Repository
+from commands.repository import Repository, connect
 from commands.schema import requests as requests_table
 from commands.summary import daily_summary
 from sandbox.bigcommerce import SandboxServer
@@ -195,6 +195,30 @@ def test_expire_after_off_keeps_a_request_waiting(
         pass_at(bot, made + after)
     assert bot.services.repo.get(card["ref"]).state == "pending" and has_buttons(slack, card)
     assert len(reminders_in(slack, card)) == 3  # reminders still come, and still stop at 3
+
+
+def test_a_bot_starting_up_catches_up_on_what_fell_due_while_it_was_down(
+    start_bot: Callable[..., Bot], slack: SlackStandIn, database_url: str
+) -> None:
+    clock = FakeClock(datetime.now(UTC) - timedelta(days=8))
+    writer = Repository(connect(database_url), clock=clock)
+    writer.create_schema()
+    overdue = writer.add_request(order_request("T-OVERDUE"), requester_id=REQUESTER,
+                                 origin_channel=None, currency="USD")
+    clock.at = datetime.now(UTC) - timedelta(hours=5)
+    waiting = writer.add_request(order_request("T-WAITING"), requester_id=REQUESTER,
+                                 origin_channel=None, currency="USD")
+    writer.engine.dispose()
+
+    bot = start_bot(database_url=database_url)  # its scheduler's first pass is at start-up
+    wait_until(lambda: bot.services.repo.get(overdue.ref).state == "expired", "the expiry")
+    card = wait_until(lambda: bot.services.repo.get(waiting.ref).card_ts, "the card")
+    wait_until(lambda: reminders_in(slack, {"ts": card}), "the reminder")
+    settle(bot.services.repo)
+    assert reminders_in(slack, {"ts": card}) == [
+        f":bell: {waiting.ref} has waited 4 h for a decision — <@U0APPROVER> <!subteam^S0FINANCE>"]
+    expired_card = {"ts": bot.services.repo.get(overdue.ref).card_ts}
+    assert EXPIRED in card_now(slack, expired_card) and not has_buttons(slack, expired_card)
 
 
 def test_an_expired_request_survives_a_downgrade_as_a_rejected_one(repo: Repository) -> None:
