@@ -1,8 +1,11 @@
 """Reminders and expiry: a table that claims each reminder once, and expired requests free their
 transaction id as rejected ones do.
 
-Revision ID: 0006
-Revises: 0005
+It comes after the re-keying revisions (0003, 0006): their `rekey` rebuilds the payment index
+as it stood then, excluding only rejected requests.
+
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -13,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
