@@ -161,8 +161,8 @@ class Scheduler:
         except Exception:
             log.exception("reminders and expiry failed; will try again next minute")
             return None
-        for stored in done.expired:
-            log.info("request %s expired without a decision", stored.ref)
+        for ref in done.expired:
+            log.info("request %s expired without a decision", ref)
             self.services.metrics.request_expired()
         if done.reminders or done.expired:
             self.services.wake_worker()

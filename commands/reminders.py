@@ -9,8 +9,8 @@ so that several replicas doing the same pass do it once:
   CONFLICT DO NOTHING RETURNING`), in the transaction that writes its outbox job and audit line.
   A pass that finds several due (the bot was down) claims only the latest: a late reminder says
   the same as the ones it replaces, and three at once would be noise;
-- expiry is the conditional UPDATE pending → expired (`Repository.expire`), which an approval
-  racing it either wins or loses as a whole.
+- expiry is the conditional UPDATE pending → expired (`expire`), the same kind of transition as
+  an approval's, so an approval racing it either wins or loses as a whole.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 
 from commands.claims import insert_if_absent
 from commands.models import RequestState
-from commands.repository import Outbox, Repository, StoredRequest
+from commands.repository import Outbox, Repository
 from commands.schema import reminders, requests
 
 MAX_REMINDERS = 3
@@ -53,7 +53,7 @@ class Pass:
     """What one pass claimed: reminders to post and requests it expired."""
 
     reminders: list[tuple[str, int]] = field(default_factory=list)
-    expired: list[StoredRequest] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
 
 
 def follow_through(repo: Repository, timing: Timing, *, now: datetime, claimer: str) -> Pass:
@@ -66,7 +66,7 @@ def follow_through(repo: Repository, timing: Timing, *, now: datetime, claimer: 
     return done
 
 
-def expire_overdue(repo: Repository, after: timedelta, *, now: datetime) -> list[StoredRequest]:
+def expire_overdue(repo: Repository, after: timedelta, *, now: datetime) -> list[str]:
     overdue = (select(requests.c.ref, requests.c.created_at)
                .where(requests.c.state == RequestState.PENDING,
                       requests.c.created_at <= now - after)
@@ -75,8 +75,23 @@ def expire_overdue(repo: Repository, after: timedelta, *, now: datetime) -> list
         rows = conn.execute(overdue).all()
     # The deadline, not the moment of this pass, is when it expired: the card then says how
     # long it waited by the rule, whenever the pass ran.
-    expired = (repo.expire(ref, deadline=created + after) for ref, created in rows)
-    return [stored for stored in expired if stored is not None]
+    return [ref for ref, created in rows if expire(repo, ref, deadline=created + after)]
+
+
+def expire(repo: Repository, ref: str, *, deadline: datetime) -> bool:
+    """pending → expired at `deadline`; False when a decision came first (or is being counted:
+    an approval holds the request's row until it commits)."""
+    with repo.transaction() as conn:
+        won = conn.execute(
+            update(requests)
+            .where(requests.c.ref == ref, requests.c.state == RequestState.PENDING)
+            .values(state=RequestState.EXPIRED, decided_at=deadline, updated_at=repo.clock())
+            .returning(requests.c.id)).first()
+        if won:
+            repo.audit(conn, ref, ACTOR, "expired", {"deadline": deadline.isoformat()})
+            repo.enqueue(conn, ref, Outbox.UPDATE_CARD)
+            repo.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
+    return won is not None
 
 
 def latest_due(waited: timedelta, timing: Timing) -> int:

@@ -211,17 +211,6 @@ class Repository:
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
             return _stored(won, approvers_of(conn, ref)) if won else None
 
-    def expire(self, ref: str, *, deadline: datetime) -> StoredRequest | None:
-        """pending → expired at `deadline`, or None when a decision came first."""
-        with self.transaction() as conn:
-            won = self._transition(conn, ref, RequestState.PENDING, RequestState.EXPIRED,
-                                   decided_at=deadline)
-            if won:
-                self.audit(conn, ref, "paidorder", "expired", {"deadline": deadline.isoformat()})
-                self.enqueue(conn, ref, Outbox.UPDATE_CARD)
-                self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
-        return _stored(won) if won else None
-
     def record_order(self, ref: str, order: Order, *, adopted: bool) -> bool:
         """approved → ordered with BigCommerce's order; False if it was already recorded."""
         with self.transaction() as conn:

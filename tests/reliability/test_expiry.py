@@ -18,6 +18,7 @@ from bot import ids
 from bot.runtime import Bot
 from bot.scheduler import Scheduler
 from commands import migrations
+from commands.reminders import expire
 from commands.repository import Repository, connect
 from commands.schema import requests as requests_table
 from commands.summary import daily_summary
@@ -82,7 +83,7 @@ def test_a_request_expires_after_its_time_and_frees_its_transaction_id(
     assert bot.services.repo.get(ref).state == "pending" and has_buttons(slack, card)
 
     done = pass_at(bot, made + timedelta(days=7, minutes=3))
-    assert done is not None and [s.ref for s in done.expired] == [ref]
+    assert done is not None and done.expired == [ref]
     assert EXPIRED in card_now(slack, card) and not has_buttons(slack, card)
     wait_until(lambda: told(slack, REQUESTER, "Expired"), "the requester to be told")
     assert told(slack, REQUESTER, ref)
@@ -175,8 +176,8 @@ def test_approve_and_expire_at_once_on_the_database_one_wins(repo: Repository) -
                                   origin_channel=None, currency="USD")
         won = dict(zip(("approve", "expire"), race(
             lambda ref=stored.ref: repo.approve(ref, APPROVER),
-            lambda ref=stored.ref: repo.expire(ref, deadline=repo.clock())), strict=True))
-        winners = [name for name, result in won.items() if result is not None]
+            lambda ref=stored.ref: expire(repo, ref, deadline=repo.clock())), strict=True))
+        winners = [name for name, result in won.items() if result]
         assert len(winners) == 1, won
         state = repo.get(stored.ref).state
         assert state == ("approved" if winners == ["approve"] else "expired")
@@ -227,12 +228,12 @@ def test_an_expired_request_survives_a_downgrade_as_a_rejected_one(repo: Reposit
     writer = Repository(repo.engine, clock=clock)
     old = writer.add_request(order_request("T-OLD"), requester_id="U0REQ", origin_channel=None,
                              currency="USD")
-    assert writer.expire(old.ref, deadline=clock.at) is not None
+    assert expire(writer, old.ref, deadline=clock.at)
     writer.add_request(order_request("T-OLD"), requester_id="U0REQ", origin_channel=None,
                        currency="USD")
 
     with repo.engine.begin() as conn:
-        command.downgrade(migrations.config(conn), "0006")
+        command.downgrade(migrations.config(conn), "0007")
     with repo.engine.connect() as conn:
         states = sorted(conn.execute(select(requests_table.c.state)).scalars())
     assert states == ["pending", "rejected"]

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from commands.bigcommerce_answers import Order
 from commands.models import Address, LineItem, OrderRequest, RequestState
+from commands.reminders import expire
 from commands.repository import Outbox, Repository
 from commands.schema import outbox
 
@@ -86,7 +87,7 @@ class RequestLife(RuleBasedStateMachine):
                           items_shipped=0)
             return repo.record_order(ref, order, adopted=adopted)
         if move == "expire":
-            return repo.expire(ref, deadline=repo.clock()) is not None
+            return expire(repo, ref, deadline=repo.clock())
         return repo.record_failure(ref, argument)
 
     def won(self, operation: Operation) -> None:
