@@ -196,8 +196,9 @@ def expired_line(stored: StoredRequest) -> str:
     # The request expired at its deadline (decided_at), so this is PAIDORDER_EXPIRE_AFTER as it
     # was then, however late the bot noticed.
     waited = spoken_duration((stored.decided_at or stored.created_at) - stored.created_at)
-    return (f":hourglass: *Expired* after {waited} without a decision; the transaction id is "
-            "free again.")
+    short = f" ({approvals_so_far(stored)})" if stored.approvers else ""
+    return (f":hourglass: *Expired* after {waited} without a decision{short}; the transaction id "
+            "is free again.")
 
 
 def _total_differs(stored: StoredRequest) -> str:

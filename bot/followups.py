@@ -197,7 +197,9 @@ def post_reminder(services: Services, stored: StoredRequest) -> None:
     services.repo.record_event(stored.ref, "slack", REMINDER_TRIED, {"number": latest.number})
     answer = services.slack.chat_postMessage(
         channel=stored.card_channel, thread_ts=stored.card_ts,
-        text=reminder_text(stored.ref, latest.waited, services.settings.approvers),
+        # Someone who gave the first of two approvals can't give the second: no need to ping.
+        text=reminder_text(stored.ref, latest.waited, [
+            who for who in services.settings.approvers if who not in stored.approvers]),
         metadata=tag.metadata)
     reminder_posted(services.repo, latest, str(answer["ts"]))
     services.metrics.reminder_sent()

@@ -186,6 +186,26 @@ def test_approve_and_expire_at_once_on_the_database_one_wins(repo: Repository) -
         assert len(creates) == (1 if state == "approved" else 0)
 
 
+def test_a_request_with_one_of_two_approvals_still_expires_and_says_so(
+    start_bot: Callable[..., Bot], slack: SlackStandIn, store: SandboxServer,
+    database_url: str
+) -> None:
+    bot = start_bot(database_url=database_url, paidorder_second_approval_over="50.00")
+    card, made = new_request(bot, slack)  # 56.98 paid: two approvals needed
+    player_for(bot, slack).click(APPROVER, APPROVALS, card, ids.APPROVE, card["ref"])
+    wait_until(lambda: bot.services.repo.get(card["ref"]).approvers, "the first approval")
+    settle(bot.services.repo)
+
+    pass_at(bot, made + timedelta(hours=4))  # the approver who gave the first is not pinged
+    assert reminders_in(slack, card) == [
+        f":bell: {card['ref']} has waited 4 h for a decision — <!subteam^S0FINANCE>"]
+    pass_at(bot, made + timedelta(days=7))
+    assert bot.services.repo.get(card["ref"]).state == "expired"
+    assert (":hourglass: *Expired* after 7 d without a decision (1 of 2 approvals by "
+            f"<@{APPROVER}>); the transaction id is free again.") in card_now(slack, card)
+    assert orders_for(store, card["ref"]) == [] and not has_buttons(slack, card)
+
+
 def test_expire_after_off_keeps_a_request_waiting(
     start_bot: Callable[..., Bot], slack: SlackStandIn, database_url: str
 ) -> None:

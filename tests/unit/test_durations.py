@@ -120,3 +120,11 @@ def test_the_summary_says_how_many_expired_only_when_some_did() -> None:
         "*Requests:* 2 approved · 1 rejected · 0 pending")
     assert requests_line(approved=2, expired=3) == (
         "*Requests:* 2 approved · 0 rejected · 3 expired · 0 pending")
+
+
+def test_an_expired_card_names_a_first_approval_it_had() -> None:
+    made = datetime(2024, 5, 1, tzinfo=UTC)
+    stored = stored_request(state=RequestState.EXPIRED, created_at=made, approvals_needed=2,
+                            approvers=("U0APPROVER",), decided_at=made + timedelta(hours=36))
+    assert (":hourglass: *Expired* after 1 d 12 h without a decision (1 of 2 approvals by "
+            "<@U0APPROVER>); the transaction id is free again.") in texts(request_card(stored)[1])
