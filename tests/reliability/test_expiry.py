@@ -26,7 +26,13 @@ from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn, render_blocks
 from tests.conftest import APPROVALS, APPROVER, REQUESTER
 from tests.reliability.conftest import orders_in, player_for, settle, wait_until
-from tests.reliability.test_reminders import new_request, pass_at, reminders_in, scrape
+from tests.reliability.test_reminders import (  # noqa: F401  (make_settings is a fixture)
+    make_settings,
+    new_request,
+    pass_at,
+    reminders_in,
+    scrape,
+)
 from tests.tracking.story import FakeClock, order_request
 
 EXPIRED = ":hourglass: *Expired* after 7 d without a decision; the transaction id is free again."

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -27,6 +28,16 @@ from tests.conftest import APPROVALS, GOOD_FORM, REQUESTER, open_form
 from tests.reliability.conftest import LEASE, player_for, settle, wait_until
 
 NAMED = "<@U0APPROVER> <!subteam^S0FINANCE>"  # the test bots' PAIDORDER_APPROVERS
+DEFAULTS = {name: Settings.model_fields[name].default
+            for name in ("paidorder_remind_after", "paidorder_expire_after")}
+
+
+@pytest.fixture
+def make_settings(make_settings: Callable[..., Settings]) -> Callable[..., Settings]:
+    """Bots with the product's reminder and expiry defaults, which other tests turn off."""
+    def make(**overrides: Any) -> Settings:
+        return make_settings(**(DEFAULTS | overrides))
+    return make
 
 
 def reminder(ref: str, hours: int) -> str:
