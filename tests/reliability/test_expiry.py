@@ -259,7 +259,7 @@ def test_an_expired_request_survives_a_downgrade_as_a_rejected_one(repo: Reposit
                        currency="USD")
 
     with repo.engine.begin() as conn:
-        command.downgrade(migrations.config(conn), "0007")
+        command.downgrade(migrations.config(conn), "0008")
     with repo.engine.connect() as conn:
         states = sorted(conn.execute(select(requests_table.c.state)).scalars())
     assert states == ["pending", "rejected"]
