@@ -25,6 +25,7 @@ from commands.summary import daily_summary
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SlackStandIn, render_blocks
 from tests.conftest import APPROVALS, APPROVER, REQUESTER
+from tests.e2e.test_app_home import settled, wait_home, waiting_refs
 from tests.reliability.conftest import orders_in, player_for, settle, wait_until
 from tests.reliability.test_reminders import (  # noqa: F401  (make_settings is a fixture)
     make_settings,
@@ -210,6 +211,24 @@ def test_a_request_with_one_of_two_approvals_still_expires_and_says_so(
     assert (":hourglass: *Expired* after 7 d without a decision (1 of 2 approvals by "
             f"<@{APPROVER}>); the transaction id is free again.") in card_now(slack, card)
     assert orders_for(store, card["ref"]) == [] and not has_buttons(slack, card)
+
+
+def test_an_expired_request_leaves_the_approvers_homes(
+    start_bot: Callable[..., Bot], slack: SlackStandIn, database_url: str
+) -> None:
+    bot = start_bot(database_url=database_url)
+    card, made = new_request(bot, slack)
+    homes = player_for(bot, slack)
+    assert homes.open_home(APPROVER, slack.home(APPROVER)).status_code == 200
+    wait_home(slack, APPROVER, card["ref"])
+    assert homes.open_home(REQUESTER, slack.home(REQUESTER)).status_code == 200
+    wait_home(slack, REQUESTER, f"*{card['ref']}* · Pending")
+    settled(bot)
+
+    pass_at(bot, made + timedelta(days=7))
+    # Republished without a new open: nothing waits for the approver, the requester sees why.
+    assert waiting_refs(wait_home(slack, APPROVER, "Waiting for you", absent=card["ref"])) == []
+    wait_home(slack, REQUESTER, f"*{card['ref']}* · Expired")
 
 
 def test_expire_after_off_keeps_a_request_waiting(
