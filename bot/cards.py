@@ -11,6 +11,7 @@ from typing import Any
 
 from bot import ids
 from bot.text import clip, code, escape, money
+from commands.durations import spoken_duration
 from commands.models import TARGET_STATUSES, LineItem, RequestState
 from commands.repository import StoredRequest
 from commands.shipping import OrderView
@@ -167,6 +168,8 @@ def _state_blocks(stored: StoredRequest, control_panel_url: str | None) -> list[
 
 
 def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> str:
+    if stored.state == RequestState.EXPIRED:
+        return expired_line(stored)
     by = approved_by(stored)
     if stored.state == RequestState.REJECTED:
         after = f" after {approvals_so_far(stored)}" if stored.approvers else ""
@@ -187,6 +190,15 @@ def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> 
     if stored.problem:  # the handler's sentence already says it is retrying, and the last try
         line += f"\n:warning: {clip(escape(stored.problem), 2000)}"
     return line
+
+
+def expired_line(stored: StoredRequest) -> str:
+    # The request expired at its deadline (decided_at), so this is PAIDORDER_EXPIRE_AFTER as it
+    # was then, however late the bot noticed.
+    waited = spoken_duration((stored.decided_at or stored.created_at) - stored.created_at)
+    short = f" ({approvals_so_far(stored)})" if stored.approvers else ""
+    return (f":hourglass: *Expired* after {waited} without a decision{short}; the transaction id "
+            "is free again.")
 
 
 def _total_differs(stored: StoredRequest) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.summary_schedule import NeverFires, SummarySchedule
+from commands.durations import BadDuration, parse_duration
 from commands.models import PAYMENT_METHODS
 
 _SLACK_ID_LIST = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -53,6 +55,8 @@ class Settings(BaseSettings):
     paidorder_payment_methods: str = ",".join(PAYMENT_METHODS)
     paidorder_require_proof: bool = False
     paidorder_second_approval_over: Decimal | None = None
+    paidorder_remind_after: str = "4h"
+    paidorder_expire_after: str = "7d"
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -152,6 +156,15 @@ class Settings(BaseSettings):
             raise ValueError("must be text or json")
         return value
 
+    @field_validator("paidorder_remind_after", "paidorder_expire_after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        try:
+            parse_duration(value)
+        except BadDuration as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     @model_validator(mode="after")
     def _bigcommerce(self) -> Settings:
         if self.bigcommerce_sandbox:
@@ -207,6 +220,16 @@ class Settings(BaseSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.paidorder_timezone)
+
+    @property
+    def remind_after(self) -> timedelta | None:
+        """How long between reminders; None when they are off."""
+        return parse_duration(self.paidorder_remind_after)
+
+    @property
+    def expire_after(self) -> timedelta | None:
+        """How long a request may wait for a decision; None when it never expires."""
+        return parse_duration(self.paidorder_expire_after)
 
     @property
     def socket_mode(self) -> bool:

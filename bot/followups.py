@@ -10,15 +10,19 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.cards import request_card, requester_notice, shipment_reply, superseded_card
+from bot.reminder_view import reminder_text
 from bot.services import Services
 from bot.slack_posts import (
     card_tag,
     message_link,
     posted_copies,
+    reminder_tag,
     shipment_tag,
     tries,
 )
 from commands.handlers import create_paid_order
+from commands.models import RequestState
+from commands.reminders import open_reminders, reminder_dropped, reminder_posted
 from commands.repository import Job, Outbox, StoredRequest
 from commands.tracking import mark_posted, refresh_order, unposted_shipments
 
@@ -38,6 +42,7 @@ def job_runner(services: Services) -> Callable[[Job], None]:
         Outbox.REFRESH_ORDER: refresh,
         Outbox.POST_SHIPMENTS: post_shipments,
         Outbox.CHECK_CARD_COPIES: check_card_copies,
+        Outbox.POST_REMINDER: post_reminder,
     }
 
     def run(job: Job) -> None:
@@ -52,6 +57,7 @@ def job_runner(services: Services) -> Callable[[Job], None]:
 
 CARD_TRIED = "card_post_attempted"
 SHIPMENT_TRIED = "shipment_reply_attempted"
+REMINDER_TRIED = "reminder_post_attempted"
 # A post Slack was still working on when the bot gave up on it lands within a few timeouts; the
 # look for such late extra copies waits that long.
 LATE_COPY_TIMEOUTS = 6
@@ -165,6 +171,38 @@ def post_shipments(services: Services, stored: StoredRequest) -> None:
             channel=stored.card_channel, thread_ts=stored.card_ts,
             text=shipment_reply(shipment), unfurl_links=False, metadata=tag.metadata)
         mark_posted(services.repo, shipment_id, str(answer["ts"]))
+
+
+def post_reminder(services: Services, stored: StoredRequest) -> None:
+    """The latest claimed reminder, once, in the card's thread; older unposted ones lapse."""
+    waiting = open_reminders(services.repo, stored.ref)
+    if not waiting:
+        return
+    if stored.state != RequestState.PENDING:
+        for reminder in waiting:  # decided since the claim: nobody needs a nudge now
+            reminder_dropped(services.repo, reminder, f"request {stored.state.value}")
+        return
+    if not (stored.card_channel and stored.card_ts):
+        raise CardNotPostedYet(stored.ref)
+    *superseded, latest = waiting
+    for reminder in superseded:
+        reminder_dropped(services.repo, reminder, f"reminder {latest.number} is due too")
+    tag = reminder_tag(stored.ref, latest.number)
+    tried = tries(services.repo, stored.ref, REMINDER_TRIED, number=latest.number)
+    copies = tried and posted_copies(services.slack, stored.card_channel, tag, since=tried[0],
+                                     thread_ts=stored.card_ts)
+    if copies:  # an earlier try's reply made it after all
+        reminder_posted(services.repo, latest, str(copies[0]["ts"]))
+        return
+    services.repo.record_event(stored.ref, "slack", REMINDER_TRIED, {"number": latest.number})
+    answer = services.slack.chat_postMessage(
+        channel=stored.card_channel, thread_ts=stored.card_ts,
+        # Someone who gave the first of two approvals can't give the second: no need to ping.
+        text=reminder_text(stored.ref, latest.waited, [
+            who for who in services.settings.approvers if who not in stored.approvers]),
+        metadata=tag.metadata)
+    reminder_posted(services.repo, latest, str(answer["ts"]))
+    services.metrics.reminder_sent()
 
 
 def _tell_requester(services: Services, stored: StoredRequest) -> None:

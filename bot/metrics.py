@@ -76,6 +76,12 @@ class Metrics:
         self.summary_runs = Counter(
             "paidorder_summary_runs", "Scheduled daily-summary runs, by result.",
             ["result"], registry=self.registry)
+        self.reminders = Counter(
+            "paidorder_reminders", "Reminders posted in waiting cards' threads.",
+            registry=self.registry)
+        self.expired = Counter(
+            "paidorder_requests_expired", "Requests that expired without a decision.",
+            registry=self.registry)
         if repo is not None:
             self.registry.register(OutboxCollector(repo))
 
@@ -98,6 +104,12 @@ class Metrics:
 
     def summary_run(self, result: str) -> None:
         self.summary_runs.labels(result=result).inc()
+
+    def reminder_sent(self) -> None:
+        self.reminders.inc()
+
+    def request_expired(self) -> None:
+        self.expired.inc()
 
     def exposition(self) -> tuple[str, bytes]:
         return CONTENT_TYPE, generate_latest(self.registry)

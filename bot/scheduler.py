@@ -1,4 +1,5 @@
-"""Timed work: the daily summary (exactly once per day across replicas) and order polling.
+"""Timed work: the daily summary (exactly once per day across replicas), order polling, and
+reminders and expiry for requests nobody decides (commands/reminders.py).
 
 Every replica runs its own APScheduler 3.11 with in-memory jobs (APScheduler 3 forbids sharing
 a job store between schedulers); the database claim decides which replica posts the summary.
@@ -17,10 +18,13 @@ from bot.slack_posts import posted_copies, summary_tag
 from bot.summary_chart import post_summary_chart
 from bot.summary_schedule import SummarySchedule
 from bot.summary_view import summary_message
+from commands.reminders import Pass, Timing, follow_through
 from commands.summary import claim_day, daily_summary, mark_summary_posted
 from commands.tracking import poll_changes
 
 log = logging.getLogger(__name__)
+
+FOLLOW_THROUGH_SECONDS = 60
 
 
 def summary_day(fired_at: datetime) -> date:
@@ -85,9 +89,20 @@ class Scheduler:
         self._scheduler.add_job(self.services.hooks.run, "interval", days=1, id="webhook_upkeep",
                                 coalesce=True, max_instances=1, misfire_grace_time=None,
                                 next_run_time=self._now().astimezone(UTC))
+        if not self.timing.off:
+            # Due times come from stored request times, so a pass after a restart (or on
+            # another replica) finds exactly what is still owed.
+            self._scheduler.add_job(self.follow_through, "interval",
+                                    seconds=FOLLOW_THROUGH_SECONDS, id="follow_through",
+                                    coalesce=True, max_instances=1, misfire_grace_time=None,
+                                    next_run_time=self._now().astimezone(UTC))
         self._scheduler.start()
         self.catch_up()
         return self
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(self.services.settings.remind_after, self.services.settings.expire_after)
 
     def stop(self) -> None:
         if self._scheduler.running:
@@ -137,6 +152,21 @@ class Scheduler:
     def last_fire_time(self) -> datetime | None:
         """The latest scheduled time at or before now (within the last 8 days), local time."""
         return self.trigger.last_fire_at_or_before(self._now())
+
+    def follow_through(self) -> Pass | None:
+        """Remind about and expire requests nobody decided; what this replica claimed."""
+        try:
+            done = follow_through(self.services.repo, self.timing,
+                                  now=self._now().astimezone(UTC), claimer=self.claimer)
+        except Exception:
+            log.exception("reminders and expiry failed; will try again next minute")
+            return None
+        for ref in done.expired:
+            log.info("request %s expired without a decision", ref)
+            self.services.metrics.request_expired()
+        if done.reminders or done.expired:
+            self.services.wake_worker()
+        return done
 
     def poll(self) -> None:
         try:

@@ -1,4 +1,4 @@
-"""Posts Slack has no idempotency key for: cards, shipment replies and the daily summary.
+"""Posts Slack has no idempotency key for: cards, thread replies and the daily summary.
 
 Each such message carries its own reference in `metadata`. Before a post is tried again — after
 a timeout, a dropped connection, a 5xx, an outbox retry or a crash between posting and
@@ -54,6 +54,10 @@ def card_tag(ref: str) -> Tag:
 
 def shipment_tag(ref: str, shipment_id: int) -> Tag:
     return Tag("paidorder_shipment", {"ref": ref, "shipment_id": str(shipment_id)})
+
+
+def reminder_tag(ref: str, number: int) -> Tag:
+    return Tag("paidorder_reminder", {"ref": ref, "number": str(number)})
 
 
 def summary_tag(day: str) -> Tag:

@@ -201,3 +201,9 @@ class RequestState(StrEnum):
     ORDERED = "ordered"  # the BigCommerce order exists
     REJECTED = "rejected"
     FAILED = "failed"  # BigCommerce refused the order; a person must look
+    EXPIRED = "expired"  # nobody decided within PAIDORDER_EXPIRE_AFTER
+
+
+# A request in one of these states no longer holds its payment method and transaction id, so a
+# new request may book them.
+RELEASES_PAYMENT: tuple[RequestState, ...] = (RequestState.REJECTED, RequestState.EXPIRED)

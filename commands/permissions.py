@@ -100,6 +100,9 @@ def already_decided(stored: StoredRequest, user_id: str) -> Refused:
     """Why a click on a request that is no longer pending changes nothing."""
     if stored.state == RequestState.PENDING:
         return Refused(f"{stored.ref} is still waiting for a decision.")
+    if stored.state == RequestState.EXPIRED:
+        return Refused(f"{stored.ref} expired without a decision; its transaction id is free "
+                       "for a new request.")
     verb = "rejected" if stored.state == RequestState.REJECTED else "approved"
     if stored.decided_by == user_id or (verb == "approved" and user_id in stored.approvers):
         return Refused(f"You already {verb} {stored.ref}; nothing more to do.", repeat=True)

@@ -30,7 +30,7 @@ from commands.approvals import approvers_of, count_approval
 from commands.bigcommerce_answers import Order
 from commands.database import check_in_time
 from commands.database import connect as connect  # where callers have always found it
-from commands.models import OrderRequest, RequestState
+from commands.models import RELEASES_PAYMENT, OrderRequest, RequestState
 from commands.schema import audit_log, outbox, requests
 from commands.transaction_key import transaction_key
 
@@ -88,6 +88,7 @@ class Outbox:
     REFRESH_ORDER = "refresh_order"
     POST_SHIPMENTS = "post_shipments"
     CHECK_CARD_COPIES = "check_card_copies"
+    POST_REMINDER = "post_reminder"
     BIGCOMMERCE = (CREATE_ORDER, REFRESH_ORDER)
 
 
@@ -117,7 +118,7 @@ class Repository:
             exists().where(
                 requests.c.payment_method == payment_method,
                 requests.c.transaction_key == transaction_key(transaction_id),
-                requests.c.state != RequestState.REJECTED,
+                requests.c.state.not_in(RELEASES_PAYMENT),
             )
         )
         with self.engine.connect() as conn:

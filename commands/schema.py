@@ -19,6 +19,8 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
+from commands.models import RELEASES_PAYMENT
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in and out. SQLite keeps no offset, so it is normalised here."""
@@ -76,15 +78,16 @@ requests = Table(
     Column("approvals_needed", Integer, nullable=False, server_default="1"),
 )
 
-# The same payment can never be booked twice; a rejected request frees its transaction id so a
-# corrected request can use it.
+# The same payment can never be booked twice; a rejected or expired request frees its
+# transaction id so a corrected or repeated request can use it.
+_HOLDS_PAYMENT = requests.c.state.not_in([state.value for state in RELEASES_PAYMENT])
 Index(
     "uq_requests_payment",
     requests.c.payment_method,
     requests.c.transaction_key,
     unique=True,
-    sqlite_where=requests.c.state != "rejected",
-    postgresql_where=requests.c.state != "rejected",
+    sqlite_where=_HOLDS_PAYMENT,
+    postgresql_where=_HOLDS_PAYMENT,
 )
 Index("ix_requests_state", requests.c.state)
 Index("ix_requests_order_id", requests.c.order_id)
@@ -215,4 +218,19 @@ home_views = Table(
     Column("opened_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime),
     Column("view_hash", String(64)),
+)
+
+# One row per reminder (a request's first, second, third), so each is posted once however many
+# replicas find it due; `done_at` is set when it was posted, or dropped because the request was
+# decided or a later reminder superseded it (`slack_ts` then stays empty).
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("ref", String(32), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(64), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Column("slack_ts", String(32)),
 )

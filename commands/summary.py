@@ -19,6 +19,7 @@ from commands.models import (
     AWAITING_FULFILLMENT,
     COMPLETED,
     PARTIALLY_SHIPPED,
+    RELEASES_PAYMENT,
     SHIPPED,
     RequestState,
 )
@@ -26,6 +27,8 @@ from commands.repository import Repository
 from commands.schema import audit_log, outbox, report_failures, requests, summary_runs
 
 STUCK_ATTEMPTS = 5
+# Approved, whatever became of the order since.
+APPROVED_STATES = (RequestState.APPROVED, RequestState.ORDERED, RequestState.FAILED)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Summary:
     totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (method, currency)
     approved: int = 0
     rejected: int = 0
+    expired: int = 0
     pending: list[Pending] = field(default_factory=list)
     by_status: dict[str, int] = field(default_factory=dict)
     mismatches: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
@@ -84,7 +88,8 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
                    .group_by(requests.c.state))
         decisions = Counter({state: int(n) for state, n in conn.execute(decided)})
         summary.rejected = decisions[RequestState.REJECTED.value]
-        summary.approved = sum(decisions.values()) - summary.rejected
+        summary.expired = decisions[RequestState.EXPIRED.value]
+        summary.approved = sum(decisions[state.value] for state in APPROVED_STATES)
 
         waiting = (select(requests.c.ref, requests.c.requester_id, requests.c.created_at)
                    .where(requests.c.state == RequestState.PENDING)
@@ -99,7 +104,7 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
 
         off = (select(requests.c.ref, requests.c.amount_paid, requests.c.catalog_total)
                .where(requests.c.created_at >= start, requests.c.created_at < end,
-                      requests.c.state != RequestState.REJECTED,
+                      requests.c.state.not_in(RELEASES_PAYMENT),
                       requests.c.amount_paid != requests.c.catalog_total)
                .order_by(requests.c.created_at))
         summary.mismatches = [(ref, Decimal(paid), Decimal(total))

@@ -1,5 +1,5 @@
-"""Property: however approve / reject / record_order / record_failure calls interleave — one at a
-time or racing in threads, by any mix of users — the Repository keeps the request's story
+"""Property: however approve / reject / expire / record_order / record_failure calls interleave —
+one at a time or racing in threads, by any mix of users — the Repository keeps the request's story
 straight: at most one decision, an order only after an approval, and one audit line (and one
 card update) per transition that actually happened."""
 
@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from commands.bigcommerce_answers import Order
 from commands.models import Address, LineItem, OrderRequest, RequestState
+from commands.reminders import expire
 from commands.repository import Outbox, Repository
 from commands.schema import outbox
 
@@ -25,12 +26,13 @@ USERS = st.sampled_from(["U0ANN", "U0BOB", "U0CAT"])
 ORDER_IDS = st.integers(min_value=100, max_value=105)
 
 # What each won transition writes to the audit log.
-AUDITED = {"approved", "rejected", "order_created", "order_adopted", "order_failed"}
+AUDITED = {"approved", "rejected", "order_created", "order_adopted", "order_failed", "expired"}
 MOVES: dict[str, tuple[RequestState, RequestState]] = {
     "approve": (RequestState.PENDING, RequestState.APPROVED),
     "reject": (RequestState.PENDING, RequestState.REJECTED),
     "record_order": (RequestState.APPROVED, RequestState.ORDERED),
     "record_failure": (RequestState.APPROVED, RequestState.FAILED),
+    "expire": (RequestState.PENDING, RequestState.EXPIRED),
 }
 _payments = itertools.count(1)
 
@@ -54,6 +56,7 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("record_order"), st.just("bigcommerce"), st.tuples(ORDER_IDS,
                                                                           st.booleans())),
     st.tuples(st.just("record_failure"), st.just("bigcommerce"), st.just("refused")),
+    st.tuples(st.just("expire"), st.just("paidorder"), st.none()),
 )
 
 
@@ -83,6 +86,8 @@ class RequestLife(RuleBasedStateMachine):
                           total_inc_tax=Decimal("9.99"), currency_code="USD", items_total=1,
                           items_shipped=0)
             return repo.record_order(ref, order, adopted=adopted)
+        if move == "expire":
+            return expire(repo, ref, deadline=repo.clock())
         return repo.record_failure(ref, argument)
 
     def won(self, operation: Operation) -> None:
@@ -133,7 +138,8 @@ class RequestLife(RuleBasedStateMachine):
     @invariant()
     def one_audit_line_per_transition(self) -> None:
         trail = [a for a in self.repo.audit_trail(ref=self.ref) if a["action"] in AUDITED]
-        names = {"approve": "approved", "reject": "rejected", "record_failure": "order_failed"}
+        names = {"approve": "approved", "reject": "rejected", "record_failure": "order_failed",
+                 "expire": "expired"}
         expected = [names.get(m, "order_*") for m in self.transitions]
         actual = ["order_*" if a["action"] in ("order_created", "order_adopted")
                   else a["action"] for a in trail]
