@@ -18,7 +18,7 @@ from sandbox.slack_requests import SlackRequests
 from tests.conftest import APPROVALS, APPROVER, GOOD_FORM, REQUESTER, open_form, submit_request
 from tests.e2e.test_approval_flow import wait_card
 from tests.integration.test_openapi_contract import SPEC_DIR, validate_recorded
-from tests.tracking.story import ask
+from tests.tracking.story import ask, settle
 
 D = Decimal
 WHOLESALE = "buyer@wholesale.example.com"  # the sandbox's customer with a price list
@@ -169,6 +169,7 @@ def test_a_bigcommerce_total_unlike_the_card_is_shown_and_needs_a_person(
     trail = [a["action"] for a in bot.services.repo.audit_trail(ref=card["ref"])]
     assert "order_total_differs" in trail
 
+    settle(bot)  # the requester's notice is an ephemeral too: let it go out first
     answer = ask(player, slack, APPROVER, "summary")
     assert "Posted the summary" in answer
     summary = render_blocks(slack.messages(APPROVALS)[-1].blocks)
