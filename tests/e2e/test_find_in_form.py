@@ -18,16 +18,7 @@ from sandbox.bigcommerce.catalog_search import generated_products
 from sandbox.slack import SlackStandIn
 from sandbox.slack_requests import SlackRequests
 from tests.conftest import APPROVALS, GOOD_FORM, REQUESTER, WEBHOOK_SECRET, open_form
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.reliability.conftest import wait_until
 
 
 def ready(bot: Bot) -> Bot:
