@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,6 +125,24 @@ def make_pending(bot: Any, count: int, prefix: str) -> list[str]:
         refs.append(result.stored.ref)
     bot.worker.wake()
     return refs
+
+
+@contextmanager
+def bot_process(values: dict[str, Any], *, stop_wait: float = 60.0
+                ) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """The bot alone in its own process (bench/_botproc.py), for memory figures: yields the
+    process and its URL once it serves; closing its stdin stops it."""
+    script = Path(__file__).resolve().parent / "_botproc.py"
+    child = subprocess.Popen([sys.executable, str(script), json.dumps(values)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline().strip() if child.stdout else ""
+        assert line.startswith("READY "), line
+        yield child, line.split()[1]
+    finally:
+        if child.stdin:
+            child.stdin.close()
+        child.wait(stop_wait)
 
 
 def insert_history(repo: Any, rows: list[dict[str, Any]], audit: list[dict[str, Any]]) -> None:

@@ -13,9 +13,7 @@ the client could read an answer.
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,9 +22,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import WEBHOOK_SECRET, begin, rss_kib, settings_values, standin, table
+from _common import WEBHOOK_SECRET, begin, bot_process, rss_kib, settings_values, standin, table
 
-HERE = Path(__file__).resolve().parent
 MIB = 1024 * 1024
 PIECE = b"x" * MIB
 
@@ -86,29 +83,23 @@ def main(argv: list[str] | None = None) -> int:
         values = settings_values(store, slack, Path(tmp) / "bot.db",
                                  paidorder_poll_seconds=3600,
                                  paidorder_webhook_secret=WEBHOOK_SECRET)
-        child = subprocess.Popen([sys.executable, str(HERE / "_botproc.py"), json.dumps(values)],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         rows = []
         try:
-            line = child.stdout.readline().strip() if child.stdout else ""
-            assert line.startswith("READY "), line
-            port = int(line.rsplit(":", 1)[1])
-            time.sleep(2)
-            rows.append(["idle", "", "", *rss_kib(child.pid)])
-            for what, path, size, count, chunked, secret in rounds:
-                started = time.monotonic()
-                with ThreadPoolExecutor(max_workers=min(count, 8)) as pool:
-                    futures = [pool.submit(send, port, path, size, chunked=chunked,
-                                           secret=secret) for _ in range(count)]
-                    statuses = Counter(f.result() for f in futures)
-                took = time.monotonic() - started
-                answers = ", ".join(f"{n}× {s}" for s, n in sorted(statuses.items()))
-                rows.append([what, answers, f"{took:.1f} s", *rss_kib(child.pid)])
-                print(rows[-1], flush=True)
+            with bot_process(values) as (child, url):
+                port = int(url.rsplit(":", 1)[1])
+                time.sleep(2)
+                rows.append(["idle", "", "", *rss_kib(child.pid)])
+                for what, path, size, count, chunked, secret in rounds:
+                    started = time.monotonic()
+                    with ThreadPoolExecutor(max_workers=min(count, 8)) as pool:
+                        futures = [pool.submit(send, port, path, size, chunked=chunked,
+                                               secret=secret) for _ in range(count)]
+                        statuses = Counter(f.result() for f in futures)
+                    took = time.monotonic() - started
+                    answers = ", ".join(f"{n}× {s}" for s, n in sorted(statuses.items()))
+                    rows.append([what, answers, f"{took:.1f} s", *rss_kib(child.pid)])
+                    print(rows[-1], flush=True)
         finally:
-            if child.stdin:
-                child.stdin.close()
-            child.wait(60)
             slack.stop()
             store.stop()
     idle = rows[0][3]

@@ -13,8 +13,6 @@ full, entries live 120 s) and the roster cache (one entry per configured user gr
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ from _common import (
     SIGNING_SECRET,
     Prepared,
     begin,
+    bot_process,
     fire,
     player,
     rss_kib,
@@ -36,8 +35,6 @@ from _common import (
     table,
     wait_until,
 )
-
-HERE = Path(__file__).resolve().parent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,45 +49,38 @@ def main(argv: list[str] | None = None) -> int:
         slack = standin(0.0)
         values = settings_values(store, slack, Path(tmp) / "bot.db",
                                  paidorder_poll_seconds=3600)
-        child = subprocess.Popen([sys.executable, str(HERE / "_botproc.py"), json.dumps(values)],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         rows = []
         try:
-            line = child.stdout.readline().strip() if child.stdout else ""
-            assert line.startswith("READY "), line
-            url = line.split()[1]
-            rows.append(["just started", 0, *rss_kib(child.pid)])
-            time.sleep(7)  # past the startup poll
-            rows.append(["idle (7 s after start)", 0, *rss_kib(child.pid)])
-            play = player(url, slack)
-            play.command(REQUESTER, SALES)
-            view = slack.wait_for("views.open", count=1)[-1].args["view"]
-            prepared = Prepared(url, SIGNING_SECRET, team_id=slack.team_id)
-            sent = bad = 0
-            started = time.monotonic()
-            while sent < total:
-                n = min(batch, total - sent)
-                reqs = [prepared.submit(REQUESTER, view, {**GOOD_FORM,
-                                                          "transaction_id": f"MEM-{sent + i}"})
-                        for i in range(n)]
-                answers = fire(url + "/slack/events", reqs, concurrency=8)
-                bad += sum(1 for a in answers if a.status != 200)
-                sent += n
-                rows.append([f"after {sent:,} submissions", sent, *rss_kib(child.pid)])
-                print(rows[-1], flush=True)
-            took = time.monotonic() - started
+            with bot_process(values) as (child, url):
+                rows.append(["just started", 0, *rss_kib(child.pid)])
+                time.sleep(7)  # past the startup poll
+                rows.append(["idle (7 s after start)", 0, *rss_kib(child.pid)])
+                play = player(url, slack)
+                play.command(REQUESTER, SALES)
+                view = slack.wait_for("views.open", count=1)[-1].args["view"]
+                prepared = Prepared(url, SIGNING_SECRET, team_id=slack.team_id)
+                sent = bad = 0
+                started = time.monotonic()
+                while sent < total:
+                    n = min(batch, total - sent)
+                    reqs = [prepared.submit(REQUESTER, view, {**GOOD_FORM,
+                                                              "transaction_id": f"MEM-{sent + i}"})
+                            for i in range(n)]
+                    answers = fire(url + "/slack/events", reqs, concurrency=8)
+                    bad += sum(1 for a in answers if a.status != 200)
+                    sent += n
+                    rows.append([f"after {sent:,} submissions", sent, *rss_kib(child.pid)])
+                    print(rows[-1], flush=True)
+                took = time.monotonic() - started
 
-            def cards() -> int:
-                return len(slack.calls_to("chat.postMessage"))
+                def cards() -> int:
+                    return len(slack.calls_to("chat.postMessage"))
 
-            wait_until(lambda: cards() >= total, 180, 0.5)
-            rows.append([f"cards posted ({cards():,})", sent, *rss_kib(child.pid)])
-            time.sleep(3)
-            rows.append(["idle 3 s later", sent, *rss_kib(child.pid)])
+                wait_until(lambda: cards() >= total, 180, 0.5)
+                rows.append([f"cards posted ({cards():,})", sent, *rss_kib(child.pid)])
+                time.sleep(3)
+                rows.append(["idle 3 s later", sent, *rss_kib(child.pid)])
         finally:
-            if child.stdin:
-                child.stdin.close()
-            child.wait(30)
             slack.stop()
             store.stop()
     idle = rows[1][2]
