@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Select, select, update
 from commands.claims import insert_if_absent
 from commands.models import RequestState
 from commands.permissions import may_decide
-from commands.repository import Repository, StoredRequest, _stored
+from commands.repository import Repository, StoredRequest, stored_from_row
 from commands.roster import Roster
 from commands.schema import approvals, home_views, requests
 from commands.summary import day_bounds, recorded_totals
@@ -69,7 +69,7 @@ def _with_approvals(conn: Connection, query: Select) -> list[StoredRequest]:
                 select(approvals.c.ref, approvals.c.approver)
                 .where(approvals.c.ref.in_(selected)).order_by(approvals.c.position)):
             given[ref].append(approver)
-    return [_stored(row, tuple(given[row["ref"]])) for row in rows]
+    return [stored_from_row(row, tuple(given[row["ref"]])) for row in rows]
 
 
 # -- who has opened Home ---------------------------------------------------------------------

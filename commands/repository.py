@@ -156,19 +156,19 @@ class Repository:
             if "uq_requests_payment" in str(exc.orig) or "transaction_key" in str(exc.orig):
                 raise PaymentAlreadyBooked(request.transaction_id) from exc
             raise
-        return _stored(row)
+        return stored_from_row(row)
 
     def get(self, ref: str) -> StoredRequest | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(requests).where(requests.c.ref == ref)).mappings().first()
-            return _stored(row, approvers_of(conn, ref)) if row else None
+            return stored_from_row(row, approvers_of(conn, ref)) if row else None
 
     def by_order_id(self, order_id: int) -> StoredRequest | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(requests).where(requests.c.order_id == order_id)
             ).mappings().first()
-            return _stored(row, approvers_of(conn, row["ref"])) if row else None
+            return stored_from_row(row, approvers_of(conn, row["ref"])) if row else None
 
     def any_request_before(self, moment: datetime) -> bool:
         with self.engine.connect() as conn:
@@ -197,7 +197,7 @@ class Repository:
                 if row is None:  # the row is locked by count_approval: nobody can get here
                     raise RuntimeError(f"{ref} changed while its approval was being counted")
                 self.enqueue(conn, ref, Outbox.CREATE_ORDER)
-            return _stored(row, approvers_of(conn, ref))
+            return stored_from_row(row, approvers_of(conn, ref))
 
     def reject(self, ref: str, approver: str, reason: str) -> StoredRequest | None:
         """pending → rejected, or None when the request was already decided."""
@@ -209,7 +209,7 @@ class Repository:
                 self.audit(conn, ref, approver, "rejected", {"reason": reason})
                 self.enqueue(conn, ref, Outbox.UPDATE_CARD)
                 self.enqueue(conn, ref, Outbox.NOTIFY_REQUESTER)
-            return _stored(won, approvers_of(conn, ref)) if won else None
+            return stored_from_row(won, approvers_of(conn, ref)) if won else None
 
     def record_order(self, ref: str, order: Order, *, adopted: bool) -> bool:
         """approved → ordered with BigCommerce's order; False if it was already recorded."""
@@ -370,7 +370,7 @@ def new_ref() -> str:
     return "PO-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
 
 
-def _stored(row: Any, approvers: tuple[str, ...] = ()) -> StoredRequest:
+def stored_from_row(row: Any, approvers: tuple[str, ...] = ()) -> StoredRequest:
     return StoredRequest(
         ref=row["ref"],
         state=RequestState(row["state"]),
