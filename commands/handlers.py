@@ -25,10 +25,11 @@ from commands.bigcommerce import (
     UnusableAnswer,
 )
 from commands.bigcommerce_answers import Order
+from commands.changes import cancel, edit
 from commands.form_text import multiline_problem
-from commands.models import RequestForm, RequestState
+from commands.models import OrderRequest, RequestForm, RequestState
 from commands.orders import order_body
-from commands.permissions import Refused, may_decide
+from commands.permissions import Refused, may_change, may_decide
 from commands.repository import PaymentAlreadyBooked, Repository, StoredRequest
 from commands.roster import Roster
 from commands.validation import (
@@ -48,6 +49,11 @@ MAX_REASON = 2000
 @dataclass(frozen=True)
 class Submitted:
     stored: StoredRequest
+
+
+@dataclass(frozen=True)
+class Edited(Submitted):
+    """The requester's changes to a pending request, saved."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +84,54 @@ def submit_request(
             result, requester_id=requester_id, origin_channel=origin_channel, currency=currency,
             approvals_needed=approvals_needed(result.amount_paid, second_approval_over))
     except PaymentAlreadyBooked:
-        # Two requests with the same payment raced past the check above; the index decided.
-        return Invalid({"transaction_id": (
-            f"Transaction ID {result.transaction_id} was already booked as a "
-            f"{result.payment_method} payment.")})
+        return _booked_meanwhile(result)
     return Submitted(stored)
+
+
+def edit_request(
+    ref: str, form: RequestForm, *, user_id: str, repo: Repository, requesters: Roster,
+    lookup: CatalogLookup, terms: FormTerms = DEFAULT_TERMS,
+    customer: CustomerLookup | None = None, second_approval_over: Decimal | None = None,
+) -> Edited | Invalid | Refused:
+    """The requester's changed form for their pending request `ref`: checked like a new one
+    (its own transaction id is not a clash), then put in its place, approvals cleared."""
+    refusal = may_change(user_id, repo.get(ref), requesters, editing=True)
+    if refusal:
+        return refusal
+    result = validate_request(
+        form, lookup=lookup, terms=terms, customer=customer,
+        payment_booked=lambda method, txn: repo.payment_booked(method, txn, besides=ref))
+    if isinstance(result, dict):
+        return Invalid(result)
+    try:
+        edited = edit(repo, ref, user_id, result,
+                      approvals_needed=approvals_needed(result.amount_paid,
+                                                        second_approval_over))
+    except PaymentAlreadyBooked:
+        return _booked_meanwhile(result)
+    if edited is None:  # decided, expired or cancelled since the check above
+        return may_change(user_id, repo.get(ref), requesters, editing=True) or Refused(
+            f"{ref} changed just now; your changes were not saved.")
+    return Edited(edited)
+
+
+def cancel_request(ref: str, *, user_id: str, repo: Repository,
+                   requesters: Roster) -> Decided | Refused:
+    refusal = may_change(user_id, repo.get(ref), requesters, editing=False)
+    if refusal:
+        return refusal
+    cancelled = cancel(repo, ref, user_id)
+    if cancelled is None:
+        return may_change(user_id, repo.get(ref), requesters, editing=False) or Refused(
+            f"{ref} changed just now; please look at its card and try again.")
+    return Decided(cancelled)
+
+
+def _booked_meanwhile(request: OrderRequest) -> Invalid:
+    # Two requests with the same payment raced past the form's check; the index decided.
+    return Invalid({"transaction_id": (
+        f"Transaction ID {request.transaction_id} was already booked as a "
+        f"{request.payment_method} payment.")})
 
 
 def approve_request(ref: str, *, user_id: str, repo: Repository,

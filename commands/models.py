@@ -202,8 +202,10 @@ class RequestState(StrEnum):
     REJECTED = "rejected"
     FAILED = "failed"  # BigCommerce refused the order; a person must look
     EXPIRED = "expired"  # nobody decided within PAIDORDER_EXPIRE_AFTER
+    CANCELLED = "cancelled"  # its requester withdrew it before anyone decided
 
 
 # A request in one of these states no longer holds its payment method and transaction id, so a
 # new request may book them.
-RELEASES_PAYMENT: tuple[RequestState, ...] = (RequestState.REJECTED, RequestState.EXPIRED)
+RELEASES_PAYMENT: tuple[RequestState, ...] = (RequestState.REJECTED, RequestState.EXPIRED,
+                                              RequestState.CANCELLED)

@@ -8,7 +8,9 @@ clicked by anyone in the channel, changes nothing unless the rule below allows i
 - `ship` — the approvers and the requester of that order's request;
 - `summary` and `export` — the approvers;
 - Approve and Reject — the approvers, never on their own request; a request that needs two
-  approvals needs two different approvers.
+  approvals needs two different approvers;
+- Edit and Cancel — the request's requester alone, while it is pending (Edit also asks that
+  they may still record paid orders).
 
 `status` and `ship` only touch orders this bot recorded; any other order id is refused before
 BigCommerce is asked anything about it.
@@ -96,6 +98,26 @@ def may_decide(user_id: str, stored: StoredRequest | None, approvers: Roster, *,
     return None
 
 
+def may_change(user_id: str, stored: StoredRequest | None, requesters: Roster, *,
+               editing: bool) -> Refused | None:
+    """Edit (`editing`) or Cancel: only the requester, and only before anyone decided."""
+    if stored is None:
+        return Refused("That request no longer exists.")
+    if user_id != stored.requester_id:
+        return Refused(f"Only <@{stored.requester_id}>, who made {stored.ref}, can edit or "
+                       "cancel it.")
+    if stored.state == RequestState.CANCELLED:
+        return Refused(f"{stored.ref} is already cancelled; nothing more to do.", repeat=True)
+    if stored.state != RequestState.PENDING:
+        what = {RequestState.EXPIRED: "expired without a decision",
+                RequestState.REJECTED: "was already rejected"}.get(stored.state,
+                                                                   "was already approved")
+        return Refused(f"{stored.ref} {what}, so it can no longer be edited or cancelled.")
+    if editing:
+        return may_request(user_id, requesters)
+    return None
+
+
 def already_decided(stored: StoredRequest, user_id: str) -> Refused:
     """Why a click on a request that is no longer pending changes nothing."""
     if stored.state == RequestState.PENDING:
@@ -103,6 +125,10 @@ def already_decided(stored: StoredRequest, user_id: str) -> Refused:
     if stored.state == RequestState.EXPIRED:
         return Refused(f"{stored.ref} expired without a decision; its transaction id is free "
                        "for a new request.")
+    if stored.state == RequestState.CANCELLED:
+        repeat = stored.decided_by == user_id
+        return Refused(f"{stored.ref} was cancelled by its requester; its transaction id is "
+                       "free for a new request.", repeat=repeat)
     verb = "rejected" if stored.state == RequestState.REJECTED else "approved"
     if stored.decided_by == user_id or (verb == "approved" and user_id in stored.approvers):
         return Refused(f"You already {verb} {stored.ref}; nothing more to do.", repeat=True)

@@ -14,15 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    case,
-    exists,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, case, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from commands import migrations
@@ -68,6 +60,7 @@ class StoredRequest:
     problem: str | None
     approvals_needed: int = 1
     approvers: tuple[str, ...] = ()  # who approved so far, first approval first
+    edited_at: datetime | None = None  # the requester's last Edit
 
 
 @dataclass(frozen=True)
@@ -113,12 +106,14 @@ class Repository:
 
     # -- requests -------------------------------------------------------------------------
 
-    def payment_booked(self, payment_method: str, transaction_id: str) -> bool:
+    def payment_booked(self, payment_method: str, transaction_id: str, *,
+                       besides: str | None = None) -> bool:  # besides: the one being edited
         query = select(
             exists().where(
                 requests.c.payment_method == payment_method,
                 requests.c.transaction_key == transaction_key(transaction_id),
                 requests.c.state.not_in(RELEASES_PAYMENT),
+                requests.c.ref != (besides or ""),
             )
         )
         with self.engine.connect() as conn:
@@ -392,4 +387,5 @@ def stored_from_row(row: Any, approvers: tuple[str, ...] = ()) -> StoredRequest:
         problem=row["problem"],
         approvals_needed=row["approvals_needed"],
         approvers=approvers,
+        edited_at=row["edited_at"],
     )

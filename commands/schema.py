@@ -76,10 +76,12 @@ requests = Table(
     # Fixed at submission from the amount paid, so changing the threshold later leaves pending
     # requests as they were.
     Column("approvals_needed", Integer, nullable=False, server_default="1"),
+    # When the requester last changed the request with Edit (which clears its approvals).
+    Column("edited_at", UTCDateTime),
 )
 
-# The same payment can never be booked twice; a rejected or expired request frees its
-# transaction id so a corrected or repeated request can use it.
+# The same payment can never be booked twice; a rejected, expired or cancelled request frees
+# its transaction id so a corrected or repeated request can use it.
 _HOLDS_PAYMENT = requests.c.state.not_in([state.value for state in RELEASES_PAYMENT])
 Index(
     "uq_requests_payment",

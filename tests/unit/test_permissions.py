@@ -14,6 +14,7 @@ import pytest
 from commands.models import RequestState
 from commands.permissions import (
     Refused,
+    may_change,
     may_decide,
     may_export,
     may_post_summary,
@@ -177,3 +178,38 @@ def test_the_first_approver_of_an_approved_request_is_told_it_is_done() -> None:
         refusal = may_decide(user, done, APPROVERS)
         assert refusal == Refused("You already approved PO-TEST; nothing more to do.",
                                   repeat=True)
+
+
+@pytest.mark.parametrize("editing", [True, False])
+@pytest.mark.parametrize("user", ROLES)
+def test_edit_and_cancel_are_for_the_requester_alone(user: str, editing: bool) -> None:
+    refusal = may_change(user, stored(RequestState.PENDING), REQUESTERS, editing=editing)
+    assert (refusal is None) == (user == REQUESTER)
+    if refusal:
+        assert refusal.message == f"Only <@{REQUESTER}>, who made PO-TEST, can edit or cancel it."
+
+
+@pytest.mark.parametrize("state", [s for s in RequestState if s != RequestState.PENDING])
+def test_edit_and_cancel_end_with_the_decision(state: RequestState) -> None:
+    for editing in (True, False):
+        refusal = may_change(REQUESTER, stored(state), REQUESTERS, editing=editing)
+        assert isinstance(refusal, Refused)
+        if state == RequestState.CANCELLED:
+            assert refusal.repeat and "already cancelled" in refusal.message
+        else:
+            assert refusal.message.endswith("so it can no longer be edited or cancelled.")
+
+
+def test_a_requester_taken_off_the_list_may_cancel_but_not_edit() -> None:
+    only_other = Roster([OTHER_REQUESTER], lambda group: [])
+    pending = stored(RequestState.PENDING)
+    assert may_change(REQUESTER, pending, only_other, editing=False) is None
+    refusal = may_change(REQUESTER, pending, only_other, editing=True)
+    assert refusal is not None and "PAIDORDER_REQUESTERS" in refusal.message
+
+
+def test_a_cancelled_request_refuses_a_decision_and_frees_its_id() -> None:
+    refusal = may_decide(APPROVER, stored(RequestState.CANCELLED, decided_by=REQUESTER),
+                         APPROVERS)
+    assert refusal is not None and "cancelled by its requester" in refusal.message
+    assert not refusal.repeat

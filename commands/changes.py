@@ -1,0 +1,92 @@
+"""The requester's own changes to a pending request: Edit and Cancel.
+
+Both are transitions of a pending request, written like a decision's: the request's row is
+locked first (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write transactions are serialised
+already), so an approval, a rejection, an expiry, an edit and a cancel racing each other leave
+exactly one outcome. Each writes its audit line and card update in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from commands.approvals import approvers_of
+from commands.models import OrderRequest, RequestState
+from commands.repository import (
+    Outbox,
+    PaymentAlreadyBooked,
+    Repository,
+    StoredRequest,
+    stored_from_row,
+)
+from commands.schema import approvals, requests
+from commands.transaction_key import transaction_key
+
+
+def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
+         approvals_needed: int) -> StoredRequest | None:
+    """Put `request` in place of what the pending request `ref` asked, keeping its reference
+    and card; any approval given so far is cleared, since it approved something else. None
+    when the request is no longer pending (or is not `requester`'s)."""
+    now = repo.clock()
+    try:
+        with repo.transaction() as conn:
+            if _pending(conn, ref, requester) is None:
+                return None
+            cleared = approvers_of(conn, ref)
+            conn.execute(delete(approvals).where(approvals.c.ref == ref))
+            row = conn.execute(
+                update(requests).where(requests.c.ref == ref).values(
+                    payment_method=request.payment_method,
+                    transaction_key=transaction_key(request.transaction_id),
+                    amount_paid=request.amount_paid, catalog_total=request.total,
+                    body=request.model_dump(mode="json"), approvals_needed=approvals_needed,
+                    edited_at=now, updated_at=now,
+                ).returning(*requests.c)
+            ).mappings().one()
+            repo.audit(conn, ref, requester, "edited", {
+                "payment_method": request.payment_method,
+                "transaction_id": request.transaction_id,
+                "amount_paid": str(request.amount_paid),
+                "total": str(request.total),
+                "approvals_needed": approvals_needed,
+                "approvals_cleared": list(cleared),
+            })
+            repo.enqueue(conn, ref, Outbox.UPDATE_CARD)
+    except IntegrityError as exc:
+        if "uq_requests_payment" in str(exc.orig) or "transaction_key" in str(exc.orig):
+            raise PaymentAlreadyBooked(request.transaction_id) from exc
+        raise
+    return stored_from_row(row)
+
+
+def cancel(repo: Repository, ref: str, requester: str) -> StoredRequest | None:
+    """pending → cancelled by its requester, which frees its transaction id; None when the
+    request is no longer pending (or is not `requester`'s)."""
+    with repo.transaction() as conn:
+        if _pending(conn, ref, requester) is None:
+            return None
+        now = repo.clock()
+        row = conn.execute(
+            update(requests).where(requests.c.ref == ref)
+            .values(state=RequestState.CANCELLED, decided_by=requester, decided_at=now,
+                    updated_at=now)
+            .returning(*requests.c)
+        ).mappings().one()
+        given = approvers_of(conn, ref)
+        repo.audit(conn, ref, requester, "cancelled", {"approvals_given": list(given)})
+        repo.enqueue(conn, ref, Outbox.UPDATE_CARD)
+        return stored_from_row(row, given)
+
+
+def _pending(conn: Connection, ref: str, requester: str) -> Any:
+    """The row of `requester`'s pending request `ref`, locked until the transaction ends."""
+    return conn.execute(
+        select(requests.c.id).where(requests.c.ref == ref,
+                                    requests.c.state == RequestState.PENDING,
+                                    requests.c.requester_id == requester)
+        .with_for_update()
+    ).first()
