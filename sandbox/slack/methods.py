@@ -207,9 +207,24 @@ def _content(args: dict) -> tuple[str, list[dict]]:
 
 
 def _require_view(args: dict) -> dict:
+    """The view of a views.* call, refused as Slack refuses one outside Block Kit's limits
+    (slack-platform.md §9): a title, submit or close over 24 characters, private_metadata over
+    3,000, an input's initial value longer than its max_length, or an initial option that is
+    not one of the select's options."""
     view = args.get("view")
     if not isinstance(view, dict):
         raise _SlackError("invalid_arguments")
+    if any(len(str((view.get(k) or {}).get("text", ""))) > 24
+           for k in ("title", "submit", "close")) or len(view.get("private_metadata") or "") > 3000:
+        raise _SlackError("invalid_arguments")
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        initial, longest = element.get("initial_value"), element.get("max_length")
+        if isinstance(initial, str) and longest is not None and len(initial) > int(longest):
+            raise _SlackError("invalid_arguments")
+        chosen = element.get("initial_option")
+        if chosen is not None and "options" in element and chosen not in element["options"]:
+            raise _SlackError("invalid_arguments")
     return view
 
 
