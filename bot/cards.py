@@ -158,18 +158,44 @@ def _target_status(status_id: int) -> str:
 
 def _state_blocks(stored: StoredRequest, control_panel_url: str | None) -> list[Block]:
     if stored.state == RequestState.PENDING:
-        return [{"type": "actions", "block_id": ids.DECISION_BLOCK, "elements": [
-            {"type": "button", "action_id": ids.APPROVE, "style": "primary",
-             "text": {"type": "plain_text", "text": "Approve"}, "value": stored.ref},
-            {"type": "button", "action_id": ids.REJECT, "style": "danger",
-             "text": {"type": "plain_text", "text": "Reject"}, "value": stored.ref},
+        edited = []
+        if stored.edited_at is not None:
+            edited = [{"type": "context", "elements": [_mrkdwn(
+                f":pencil2: Edited by <@{stored.requester_id}> "
+                f"<!date^{int(stored.edited_at.timestamp())}^{{date_short_pretty}} {{time}}|"
+                f"{stored.edited_at:%Y-%m-%d %H:%M} UTC>; approvals start again.")]}]
+        return [*edited, {"type": "actions", "block_id": ids.DECISION_BLOCK, "elements": [
+            _button(ids.APPROVE, "Approve", stored.ref, style="primary"),
+            _button(ids.REJECT, "Reject", stored.ref, style="danger"),
+            # Anyone can see these; only the requester may use them (commands/permissions.py).
+            _button(ids.EDIT, "Edit", stored.ref),
+            {**_button(ids.CANCEL, "Cancel", stored.ref), "confirm": {
+                "title": {"type": "plain_text", "text": "Cancel this request?"},
+                "text": {"type": "plain_text", "text": (
+                    f"{stored.ref} ends without an order and its transaction id is free "
+                    "again. This can't be undone.")},
+                "confirm": {"type": "plain_text", "text": "Cancel request"},
+                "deny": {"type": "plain_text", "text": "Keep it"},
+                "style": "danger"}},
         ]}]
     return [{"type": "section", "text": _mrkdwn(status_line(stored, control_panel_url))}]
+
+
+def _button(action_id: str, text: str, ref: str, *, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "action_id": action_id,
+                     "text": {"type": "plain_text", "text": text}, "value": ref}
+    if style:
+        button["style"] = style
+    return button
 
 
 def status_line(stored: StoredRequest, control_panel_url: str | None = None) -> str:
     if stored.state == RequestState.EXPIRED:
         return expired_line(stored)
+    if stored.state == RequestState.CANCELLED:
+        after = f" after {approvals_so_far(stored)}" if stored.approvers else ""
+        return (f":no_entry_sign: *Cancelled* by <@{stored.decided_by}>{after}; the "
+                "transaction id is free again.")
     by = approved_by(stored)
     if stored.state == RequestState.REJECTED:
         after = f" after {approvals_so_far(stored)}" if stored.approvers else ""

@@ -7,6 +7,8 @@ REJECT_MODAL = "paidorder_reject"
 
 APPROVE = "paidorder_approve"  # button action_ids
 REJECT = "paidorder_reject_button"
+EDIT = "paidorder_edit"  # the requester's own buttons on a pending card
+CANCEL = "paidorder_cancel"
 DECISION_BLOCK = "paidorder_decision"
 APPROVALS_BLOCK = "paidorder_approvals"  # "1 of 2 approvals by …" on a pending card
 HOME_DECISION_BLOCK = "paidorder_home_decision"  # + ":<ref>": one per request on the Home tab

@@ -25,7 +25,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from commands.bigcommerce import CallOutcome
-from commands.handlers import Decided, Invalid, Refused, Submitted
+from commands.handlers import Decided, Edited, Invalid, Refused, Submitted
 from commands.models import RequestState
 from commands.repository import Repository
 from commands.schema import outbox
@@ -116,6 +116,8 @@ class Metrics:
 
 
 def _outcome(result: RequestResult) -> str:
+    if isinstance(result, Edited):
+        return "edited"
     if isinstance(result, Submitted):
         return "submitted"
     if isinstance(result, Invalid):

@@ -47,8 +47,11 @@ def _number(**extra: Any) -> dict[str, Any]:
 
 def request_modal(*, origin_channel: str | None,
                   payment_methods: tuple[str, ...] = PAYMENT_METHODS,
-                  storefronts: tuple[tuple[int, str], ...] = ()) -> dict[str, Any]:
-    """The form; a Storefront select only when the store sells on more than one."""
+                  storefronts: tuple[tuple[int, str], ...] = (),
+                  editing: str | None = None, answers: RequestForm | None = None
+                  ) -> dict[str, Any]:
+    """The form; a Storefront select only when the store sells on more than one. With
+    `editing` (a request's reference) it is that request's form, filled in with `answers`."""
     payment_options = [_option(m, m) for m in payment_methods]
     status_options = [_option(name, str(sid)) for sid, name in TARGET_STATUSES.items()]
     blocks = [
@@ -87,16 +90,51 @@ def request_modal(*, origin_channel: str | None,
         _input(FormField.NOTES, "Notes", _text(3000, multiline=True), optional=True,
                hint="Staff notes on the order; not shown to the customer"),
     ]
+    about: dict[str, Any] = {"channel": origin_channel, "storefronts": len(storefronts) > 1}
+    if editing:
+        about["edit"] = editing
+        blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"Editing *{editing}*. Saving updates its card and clears any approval given so "
+            "far.")}]}, *_filled(blocks, answers or RequestForm())]
     return {
         "type": "modal",
         "callback_id": ids.REQUEST_MODAL,
-        "title": _plain("Record a paid order"),
-        "submit": _plain("Submit for approval"),
-        "close": _plain("Cancel"),
-        "private_metadata": json.dumps({"channel": origin_channel,
-                                        "storefronts": len(storefronts) > 1}),
+        "title": _plain("Edit request" if editing else "Record a paid order"),
+        "submit": _plain("Save changes" if editing else "Submit for approval"),
+        "close": _plain("Close" if editing else "Cancel"),
+        "private_metadata": json.dumps(about),
         "blocks": blocks,
     }
+
+
+def overlong_input(view: dict[str, Any]) -> str | None:
+    """The label of an input whose initial value is longer than it may hold (Slack refuses
+    the whole view), or None."""
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        initial, longest = element.get("initial_value"), element.get("max_length")
+        if isinstance(initial, str) and longest is not None and len(initial) > longest:
+            return str(block["label"]["text"])
+    return None
+
+
+def _filled(blocks: list[Block], answers: RequestForm) -> list[Block]:
+    """The inputs showing `answers`: text as their initial value, a select's choice as its
+    initial option when it still offers it (a payment method since removed is chosen anew)."""
+    given = answers.model_dump()
+    for block in blocks:
+        value = given.get(block_field(str(block.get("block_id"))))
+        element = block.get("element") or {}
+        if block.get("type") != "input" or value is None or "action_id" not in element:
+            continue
+        if element["type"] == "static_select":
+            chosen = [o for o in element["options"] if o["value"] == value]
+            element.pop("initial_option", None)
+            if chosen:
+                element["initial_option"] = chosen[0]
+        elif element["type"] in {"plain_text_input", "email_text_input", "number_input"}:
+            element["initial_value"] = value
+    return blocks
 
 
 ITEMS_HINT = ('One per line: SKU x QTY · SKU x QTY @ PRICE for the price charged · '

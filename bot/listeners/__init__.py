@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import decisions, find, home, request_form, slash
+from bot.listeners import changes, decisions, find, home, request_form, slash
 from bot.services import Services
 
 
@@ -13,4 +13,5 @@ def register(app: App, services: Services, wake_worker) -> None:
     request_form.register(app, services, wake_worker)
     find.register(app, services)
     decisions.register(app, services, wake_worker)
+    changes.register(app, services, wake_worker)
     home.register(app, services)

@@ -37,14 +37,14 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                                      approvers=services.approvers)
         except Exception:
             log.exception("approval of %s by %s failed", ref, user)
-            _refuse(services, client, body, "Something went wrong recording your approval; "
+            refuse(services, client, body, "Something went wrong recording your approval; "
                                   "nothing was changed. Please try again.")
             return
         services.metrics.request(result)
         if isinstance(result, Refused):
             # A retry that finds the user's own approval done has nothing to tell them.
             if not (attempt and result.repeat):
-                _refuse(services, client, body, result.message)
+                refuse(services, client, body, result.message)
             return
         log.info("request %s approved by %s", ref, user)
         wake_worker()
@@ -65,7 +65,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             if refusal:
                 services.metrics.request(refusal)
                 if not (attempt and refusal.repeat):
-                    _refuse(services, client, body, refusal.message)
+                    refuse(services, client, body, refusal.message)
                 return
             client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref))
         except Exception as exc:
@@ -74,7 +74,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                 log.info("the reject form for %s was already opened", ref)
                 return
             log.exception("could not open the reject form for %s", ref)
-            _refuse(services, client, body, "I couldn't open the reject form; please try again.")
+            refuse(services, client, body, "I couldn't open the reject form; please try again.")
 
     def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
@@ -104,7 +104,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
     app.view(ids.REJECT_MODAL)(reason_submitted)
 
 
-def _refuse(services: Services, client: WebClient, body: dict[str, Any], message: str) -> None:
+def refuse(services: Services, client: WebClient, body: dict[str, Any], message: str) -> None:
     """An answer to the clicker only; the card stays as it is.
 
     A click on the card gets an ephemeral in its channel. A click on the Home tab has no

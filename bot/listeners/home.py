@@ -1,7 +1,7 @@
 """The Home tab: published whenever a user opens it, after Bolt has acknowledged the event.
 
 Its Approve and Reject buttons carry the card's action ids, so bot/listeners/decisions.py
-handles them; only the way a refusal reaches the clicker differs (see `decisions._refuse`).
+handles them; only the way a refusal reaches the clicker differs (see `decisions.refuse`).
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ from bot.services import Services
 from bot.views import errors_on_blocks, form_from_view, metadata
 from commands.catalog import SLOW
 from commands.database import DatabaseUnavailable, time_left, within
-from commands.handlers import Invalid, submit_request
+from commands.handlers import Invalid, edit_request, submit_request
 from commands.models import FormField
-from commands.permissions import may_request
+from commands.permissions import Refused, may_request
 from commands.validation import CatalogEntry, FormTerms
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
             return services.catalog.lookup(skus, budget=(time_left() or 0) - STORE_RESERVE)
 
         asked = metadata(view)
+        editing = str(asked["edit"]) if asked.get("edit") else None
         form = form_from_view(view)
         customer = services.catalog.start_customer_lookup(form.email or "")
         try:
@@ -57,25 +58,37 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                     storefronts=(services.store_info.storefronts if asked.get("storefronts")
                                  else ()),
                 )
-                result = submit_request(
-                    form, requester_id=user, origin_channel=asked.get("channel"),
-                    repo=services.repo, lookup=lookup, currency=services.store_info.currency,
-                    terms=terms,
-                    second_approval_over=services.settings.paidorder_second_approval_over,
-                    customer=lambda email: customer(
-                        email, budget=(time_left() or 0) - STORE_RESERVE),
-                )
+                def customer_id(email: str) -> int:
+                    return customer(email, budget=(time_left() or 0) - STORE_RESERVE)
+
+                over = services.settings.paidorder_second_approval_over
+                if editing:
+                    result = edit_request(
+                        editing, form, user_id=user, repo=services.repo,
+                        requesters=services.requesters, lookup=lookup, terms=terms,
+                        customer=customer_id, second_approval_over=over)
+                else:
+                    result = submit_request(
+                        form, requester_id=user, origin_channel=asked.get("channel"),
+                        repo=services.repo, lookup=lookup,
+                        currency=services.store_info.currency, terms=terms,
+                        second_approval_over=over, customer=customer_id)
         except DatabaseUnavailable as exc:
             log.warning("a request by %s was not stored: the database is %s", user, exc.reason)
             ack(response_action="errors",
                 errors=errors_on_blocks(view, {FormField.ITEMS: str(exc)}))
             return
         services.metrics.request(result)
+        if isinstance(result, Refused):  # an edit of a request decided since the form opened
+            ack(response_action="errors",
+                errors=errors_on_blocks(view, {FormField.ITEMS: result.message}))
+            return
         if isinstance(result, Invalid):
             ack(response_action="errors", errors=errors_on_blocks(view, result.errors))
             return
         ack()
-        log.info("request %s submitted by %s", result.stored.ref, user)
+        log.info("request %s %s by %s", result.stored.ref,
+                 "edited" if editing else "submitted", user)
         wake_worker()
 
     app.view(ids.REQUEST_MODAL)(submitted)

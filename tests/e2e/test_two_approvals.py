@@ -70,7 +70,7 @@ def first_approval(bot: Bot, player: SlackRequests, slack: SlackStandIn,
     """APPROVER gives the first of two approvals; the card says so and keeps its buttons."""
     approve(player, APPROVER, card)
     text = wait_card(slack, card["ts"], f"1 of 2 approvals by <@{APPROVER}>")
-    assert buttons(slack, card) == ["Approve", "Reject"]
+    assert buttons(slack, card) == ["Approve", "Reject", "Edit", "Cancel"]
     return text
 
 

@@ -81,10 +81,11 @@ def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- per state -----------------------------------------------------------------------------
 
 
-def test_a_pending_card_has_approve_and_reject_with_the_ref() -> None:
+def test_a_pending_card_has_approve_reject_edit_and_cancel_with_the_ref() -> None:
     text, blocks = request_card(stored_request())
     assert [(b["text"]["text"], b["value"], b["action_id"]) for b in buttons(blocks)] == [
-        ("Approve", "PO-ABCD2345", ids.APPROVE), ("Reject", "PO-ABCD2345", ids.REJECT)]
+        ("Approve", "PO-ABCD2345", ids.APPROVE), ("Reject", "PO-ABCD2345", ids.REJECT),
+        ("Edit", "PO-ABCD2345", ids.EDIT), ("Cancel", "PO-ABCD2345", ids.CANCEL)]
     shown = render_blocks(blocks)
     for words in ("PO-ABCD2345", "<@U0REQ>", "Jane", "Doe", "jane@example.com",
                   "Classic T-Shirt", "TSHIRT-RED-M", "× 2", "19.99", "39.98", "Shipping: 5.00",
@@ -366,7 +367,8 @@ def test_a_card_with_one_of_two_approvals_says_so_and_keeps_its_buttons() -> Non
     text, blocks = request_card(stored)
     shown = render_blocks(blocks)
     assert "1 of 2 approvals by <@U0APPROVER>" in shown
-    assert [b["text"]["text"] for b in buttons(blocks)] == ["Approve", "Reject"]
+    assert [b["text"]["text"] for b in buttons(blocks)] == ["Approve", "Reject", "Edit",
+                                                             "Cancel"]
     assert text.endswith("1 of 2 approvals by <@U0APPROVER>, waiting for a second approver")
 
 
@@ -407,3 +409,20 @@ def test_a_full_card_with_two_approvals_still_fits(state: RequestState) -> None:
     _check_limits(blocks, text)
     for block in blocks:
         Block.parse(block).to_dict()  # type: ignore[union-attr]
+
+
+def test_a_cancelled_card_has_no_buttons_and_frees_the_transaction_id() -> None:
+    stored = stored_request(state=RequestState.CANCELLED, decided_by="U0REQ",
+                            approvals_needed=2, approvers=("U0APPROVER",))
+    text, blocks = request_card(stored)
+    assert buttons(blocks) == []
+    assert ("*Cancelled* by <@U0REQ> after 1 of 2 approvals by <@U0APPROVER>; the transaction "
+            "id is free again.") in render_blocks(blocks)
+    assert text.endswith("— cancelled")
+
+
+def test_an_edited_card_says_so_and_that_approvals_start_again() -> None:
+    stored = stored_request(edited_at=datetime(2026, 12, 1, 17, 5, tzinfo=UTC))
+    shown = render_blocks(request_card(stored)[1])
+    assert ":pencil2: Edited by <@U0REQ>" in shown and "approvals start again" in shown
+    assert "2026-12-01 17:05 UTC" in shown  # the fallback of Slack's date formatting
