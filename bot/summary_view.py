@@ -44,8 +44,9 @@ def _orders(summary: Summary) -> str:
 
 def _decisions(summary: Summary) -> str:
     expired = f"{summary.expired} expired · " if summary.expired else ""
+    cancelled = f"{summary.cancelled} cancelled · " if summary.cancelled else ""
     text = (f"*Requests:* {summary.approved} approved · {summary.rejected} rejected · "
-            f"{expired}{len(summary.pending)} pending")
+            f"{expired}{cancelled}{len(summary.pending)} pending")
     lines = [f"• {p.ref} from <@{p.requester_id}>, waiting {_age(p.age)}"
              for p in summary.pending[:SHOWN]]
     return text + ("\n" + "\n".join(lines) if lines else "") + _more(summary.pending)

@@ -53,6 +53,7 @@ class Summary:
     approved: int = 0
     rejected: int = 0
     expired: int = 0
+    cancelled: int = 0
     pending: list[Pending] = field(default_factory=list)
     by_status: dict[str, int] = field(default_factory=dict)
     mismatches: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
@@ -89,6 +90,7 @@ def daily_summary(repo: Repository, day: date, tz: ZoneInfo, *, now: datetime | 
         decisions = Counter({state: int(n) for state, n in conn.execute(decided)})
         summary.rejected = decisions[RequestState.REJECTED.value]
         summary.expired = decisions[RequestState.EXPIRED.value]
+        summary.cancelled = decisions[RequestState.CANCELLED.value]
         summary.approved = sum(decisions[state.value] for state in APPROVED_STATES)
 
         waiting = (select(requests.c.ref, requests.c.requester_id, requests.c.created_at)

@@ -5,15 +5,18 @@ decision racing either leaves exactly one outcome."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from bot import ids
 from bot.runtime import Bot
+from bot.summary_view import summary_message
 from commands.models import RequestState
+from commands.summary import daily_summary
 from sandbox.bigcommerce import SandboxServer
-from sandbox.slack import SlackStandIn
+from sandbox.slack import SlackStandIn, render_blocks
 from sandbox.slack_requests import SlackRequests
 from tests.conftest import (
     APPROVALS,
@@ -94,6 +97,10 @@ def test_cancel_ends_the_request_and_frees_its_transaction_id(
     assert buttons(slack, card) == []
     assert bot.services.repo.get(card["ref"]).state == RequestState.CANCELLED  # type: ignore[union-attr]
     assert actions_of(bot, card["ref"]).count("cancelled") == 1
+    tz = bot.settings.timezone
+    summary = daily_summary(bot.services.repo, datetime.now(tz).date(), tz)
+    assert (summary.approved, summary.rejected, summary.cancelled) == (0, 0, 1)
+    assert "1 cancelled" in render_blocks(summary_message(summary, title="Today")[1])
 
     again = submit_request(player, slack)  # the same payment, booked again: no clash
     assert again["ref"] != card["ref"]
