@@ -26,7 +26,9 @@ from tests.conftest import (
     REQUESTER,
     submit_request,
 )
+from tests.e2e.test_app_home import settled, wait_home, waiting_refs
 from tests.e2e.test_approval_flow import wait_card
+from tests.e2e.test_find_in_form import options, ready, updated_view
 from tests.reliability.conftest import orders_in, settle, wait_until
 from tests.reliability.test_exactly_once import at_once
 
@@ -284,3 +286,42 @@ def test_an_edit_racing_the_second_approval_leaves_one_outcome(
         assert stored.state == RequestState.ORDERED and len(orders_in(store)) == 1
         assert stored.request.address.city == "Austin" and "edited" not in trail
         assert "was already approved" in edit.json()["errors"]["items"]
+
+
+def test_a_cancelled_request_leaves_the_approvers_homes_and_an_edit_shows_there(
+    bot: Bot, player: SlackRequests, slack: SlackStandIn
+) -> None:
+    card = submit_request(player, slack)
+    assert player.open_home(APPROVER, slack.home(APPROVER)).status_code == 200
+    wait_home(slack, APPROVER, card["ref"])
+    assert player.open_home(REQUESTER, slack.home(REQUESTER)).status_code == 200
+    wait_home(slack, REQUESTER, f"*{card['ref']}* · Pending")
+    settled(bot)
+
+    player.submit(REQUESTER, edit_form(player, slack, card), {"amount_paid": "61.00"})
+    wait_home(slack, APPROVER, "61.00")
+    click(player, REQUESTER, card, ids.CANCEL)
+
+    assert waiting_refs(wait_home(slack, APPROVER, "Waiting for you", absent=card["ref"])) == []
+    wait_home(slack, REQUESTER, f"*{card['ref']}* · Cancelled")
+
+
+def test_find_a_product_in_the_edit_form_adds_to_the_items_it_shows(
+    bot: Bot, player: SlackRequests, slack: SlackStandIn
+) -> None:
+    ready(bot)
+    card = submit_request(player, slack)
+    edit_form(player, slack, card)
+    view = slack.open_view(slack.views[-1]["id"])
+    player.choose(REQUESTER, view, ids.FIND_PRODUCT,
+                  options(player, view, ids.FIND_PRODUCT, "BEANIE")[0])
+    after = updated_view(slack, 1)
+    assert after["title"]["text"] == "Edit request"
+    slack.type_into(after["id"], {"amount_paid": "80.98"})
+
+    answer = player.submit_view(REQUESTER, slack.open_view(after["id"]))
+
+    assert answer.status_code == 200 and not answer.content, answer.text
+    text = wait_card(slack, card["ts"], "BEANIE-GRY")
+    assert "TSHIRT-RED-M" in text and "MUG-WHT" in text and ":pencil2: Edited" in text
+    assert len(slack.messages(APPROVALS)) == 1
