@@ -11,15 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from commands.approvals import approvers_of
 from commands.models import OrderRequest, RequestState
 from commands.repository import (
     Outbox,
-    PaymentAlreadyBooked,
     Repository,
     StoredRequest,
+    booking,
     stored_from_row,
 )
 from commands.schema import approvals, requests
@@ -32,34 +31,29 @@ def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
     and card; any approval given so far is cleared, since it approved something else. None
     when the request is no longer pending (or is not `requester`'s)."""
     now = repo.clock()
-    try:
-        with repo.transaction() as conn:
-            if _pending(conn, ref, requester) is None:
-                return None
-            cleared = approvers_of(conn, ref)
-            conn.execute(delete(approvals).where(approvals.c.ref == ref))
-            row = conn.execute(
-                update(requests).where(requests.c.ref == ref).values(
-                    payment_method=request.payment_method,
-                    transaction_key=transaction_key(request.transaction_id),
-                    amount_paid=request.amount_paid, catalog_total=request.total,
-                    body=request.model_dump(mode="json"), approvals_needed=approvals_needed,
-                    edited_at=now, updated_at=now,
-                ).returning(*requests.c)
-            ).mappings().one()
-            repo.audit(conn, ref, requester, "edited", {
-                "payment_method": request.payment_method,
-                "transaction_id": request.transaction_id,
-                "amount_paid": str(request.amount_paid),
-                "total": str(request.total),
-                "approvals_needed": approvals_needed,
-                "approvals_cleared": list(cleared),
-            })
-            repo.enqueue(conn, ref, Outbox.UPDATE_CARD)
-    except IntegrityError as exc:
-        if "uq_requests_payment" in str(exc.orig) or "transaction_key" in str(exc.orig):
-            raise PaymentAlreadyBooked(request.transaction_id) from exc
-        raise
+    with booking(request.transaction_id), repo.transaction() as conn:
+        if _pending(conn, ref, requester) is None:
+            return None
+        cleared = approvers_of(conn, ref)
+        conn.execute(delete(approvals).where(approvals.c.ref == ref))
+        row = conn.execute(
+            update(requests).where(requests.c.ref == ref).values(
+                payment_method=request.payment_method,
+                transaction_key=transaction_key(request.transaction_id),
+                amount_paid=request.amount_paid, catalog_total=request.total,
+                body=request.model_dump(mode="json"), approvals_needed=approvals_needed,
+                edited_at=now, updated_at=now,
+            ).returning(*requests.c)
+        ).mappings().one()
+        repo.audit(conn, ref, requester, "edited", {
+            "payment_method": request.payment_method,
+            "transaction_id": request.transaction_id,
+            "amount_paid": str(request.amount_paid),
+            "total": str(request.total),
+            "approvals_needed": approvals_needed,
+            "approvals_cleared": list(cleared),
+        })
+        repo.enqueue(conn, ref, Outbox.UPDATE_CARD)
     return stored_from_row(row)
 
 

@@ -38,6 +38,18 @@ class PaymentAlreadyBooked(Exception):
     """The same payment method and transaction id are on another live request."""
 
 
+@contextmanager
+def booking(transaction_id: str) -> Iterator[None]:
+    """A write that would book a payment another live request holds: the payment index
+    refuses it, and that is PaymentAlreadyBooked."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if "uq_requests_payment" in str(exc.orig) or "transaction_key" in str(exc.orig):
+            raise PaymentAlreadyBooked(transaction_id) from exc
+        raise
+
+
 @dataclass(frozen=True)
 class StoredRequest:
     ref: str
@@ -125,32 +137,27 @@ class Repository:
     ) -> StoredRequest:
         now = self.clock()
         ref = new_ref()
-        try:
-            with self.transaction() as conn:
-                # RETURNING, not a read after the commit: a read that failed then would report
-                # a stored request as not stored.
-                row = conn.execute(insert(requests).values(
-                    ref=ref, state=RequestState.PENDING, requester_id=requester_id,
-                    origin_channel=origin_channel, payment_method=request.payment_method,
-                    transaction_key=transaction_key(request.transaction_id),
-                    amount_paid=request.amount_paid,
-                    # The column keeps its first name; it holds the card's total.
-                    catalog_total=request.total,
-                    currency=currency, body=request.model_dump(mode="json"),
-                    approvals_needed=approvals_needed, created_at=now, updated_at=now,
-                ).returning(*requests.c)).mappings().one()
-                self.audit(conn, ref, requester_id, "submitted", {
-                    "payment_method": request.payment_method,
-                    "transaction_id": request.transaction_id,
-                    "amount_paid": str(request.amount_paid),
-                    "total": str(request.total),
-                    "approvals_needed": approvals_needed,
-                })
-                self.enqueue(conn, ref, Outbox.POST_CARD)
-        except IntegrityError as exc:
-            if "uq_requests_payment" in str(exc.orig) or "transaction_key" in str(exc.orig):
-                raise PaymentAlreadyBooked(request.transaction_id) from exc
-            raise
+        with booking(request.transaction_id), self.transaction() as conn:
+            # RETURNING, not a read after the commit: a read that failed then would report
+            # a stored request as not stored.
+            row = conn.execute(insert(requests).values(
+                ref=ref, state=RequestState.PENDING, requester_id=requester_id,
+                origin_channel=origin_channel, payment_method=request.payment_method,
+                transaction_key=transaction_key(request.transaction_id),
+                amount_paid=request.amount_paid,
+                # The column keeps its first name; it holds the card's total.
+                catalog_total=request.total,
+                currency=currency, body=request.model_dump(mode="json"),
+                approvals_needed=approvals_needed, created_at=now, updated_at=now,
+            ).returning(*requests.c)).mappings().one()
+            self.audit(conn, ref, requester_id, "submitted", {
+                "payment_method": request.payment_method,
+                "transaction_id": request.transaction_id,
+                "amount_paid": str(request.amount_paid),
+                "total": str(request.total),
+                "approvals_needed": approvals_needed,
+            })
+            self.enqueue(conn, ref, Outbox.POST_CARD)
         return stored_from_row(row)
 
     def get(self, ref: str) -> StoredRequest | None:

@@ -66,6 +66,15 @@ def edit_form(player: SlackRequests, slack: SlackStandIn, card: dict[str, Any],
     return slack.wait_for("views.open", count=before + 1)[-1].args["view"]
 
 
+def approved_once_then_opened_for_editing(player: SlackRequests, slack: SlackStandIn
+                                          ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A request with the first of its two approvals, and its edit form open."""
+    card = submit_request(player, slack)
+    click(player, APPROVER, card, ids.APPROVE)
+    wait_card(slack, card["ts"], "1 of 2 approvals")
+    return card, edit_form(player, slack, card)
+
+
 def initial(view: dict[str, Any]) -> dict[str, Any]:
     """What each input of `view` shows before anyone types."""
     shown: dict[str, Any] = {}
@@ -161,10 +170,7 @@ def test_edit_opens_the_form_filled_in_and_updates_the_same_card(
 def test_editing_clears_a_first_approval(
     bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer
 ) -> None:
-    card = submit_request(player, slack)
-    click(player, APPROVER, card, ids.APPROVE)
-    wait_card(slack, card["ts"], "1 of 2 approvals")
-    view = edit_form(player, slack, card)
+    card, view = approved_once_then_opened_for_editing(player, slack)
 
     player.submit(REQUESTER, view, {"street": "14 Main St"})
 
@@ -261,10 +267,7 @@ def test_a_retried_cancel_is_done_once(
 def test_an_edit_racing_the_second_approval_leaves_one_outcome(
     bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer
 ) -> None:
-    card = submit_request(player, slack)
-    click(player, APPROVER, card, ids.APPROVE)
-    wait_card(slack, card["ts"], "1 of 2 approvals")
-    view = edit_form(player, slack, card)
+    card, view = approved_once_then_opened_for_editing(player, slack)
 
     edit, _ = at_once(
         lambda: player.submit(REQUESTER, view, {"city": "Dallas"}),

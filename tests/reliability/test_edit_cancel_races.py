@@ -4,6 +4,7 @@ the order is made of."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import select
 
@@ -11,7 +12,7 @@ from commands import migrations
 from commands.changes import cancel, edit
 from commands.models import RequestState
 from commands.reminders import expire
-from commands.repository import Outbox, Repository
+from commands.repository import Outbox, PaymentAlreadyBooked, Repository
 from commands.schema import requests as requests_table
 from tests.reliability.test_expiry import race
 from tests.tracking.story import order_request
@@ -90,3 +91,14 @@ def test_a_cancelled_request_frees_its_payment_and_survives_a_downgrade(
     assert states == ["pending", "rejected"]
     repo.create_schema()
     assert repo.pending_migrations() == []
+
+
+def test_an_edit_onto_a_payment_another_request_holds_is_refused_by_the_index(
+    repo: Repository
+) -> None:
+    add(repo, "HELD-1")
+    other = add(repo, "MINE-1")
+    with pytest.raises(PaymentAlreadyBooked):
+        edit(repo, other.ref, REQUESTER, order_request("held-1"), approvals_needed=1)
+    assert repo.get(other.ref).request.transaction_id == "MINE-1"  # type: ignore[union-attr]
+    assert "edited" not in [a["action"] for a in repo.audit_trail(ref=other.ref)]
