@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from bot import ids
 from bot.config import load_settings
+from bot.demo_changes import edit_and_cancel
 from bot.runtime import Bot
 from bot.views import block_field
 from commands.webhooks import register_webhooks
@@ -196,6 +197,7 @@ class Demo:
         self.say("   " + self.reply(slack, "CSV file"))
         self.reconciled(player, slack, bot)
         self.two_approvals(player, slack, bot)
+        edit_and_cancel(self, player, slack, bot)
 
     def reconciled(self, player: SlackRequests, slack: SlackStandIn, bot: Bot) -> None:
         """An order whose money BigCommerce would otherwise change: it lands as the card says."""
