@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot import ids
@@ -48,10 +49,11 @@ def _number(**extra: Any) -> dict[str, Any]:
 def request_modal(*, origin_channel: str | None,
                   payment_methods: tuple[str, ...] = PAYMENT_METHODS,
                   storefronts: tuple[tuple[int, str], ...] = (),
-                  editing: str | None = None, answers: RequestForm | None = None
-                  ) -> dict[str, Any]:
+                  editing: str | None = None, answers: RequestForm | None = None,
+                  edited_at: datetime | None = None) -> dict[str, Any]:
     """The form; a Storefront select only when the store sells on more than one. With
-    `editing` (a request's reference) it is that request's form, filled in with `answers`."""
+    `editing` (a request's reference) it is that request's form, filled in with `answers`;
+    `edited_at` (its last edit) goes along, so saving can tell whether it changed since."""
     payment_options = [_option(m, m) for m in payment_methods]
     status_options = [_option(name, str(sid)) for sid, name in TARGET_STATUSES.items()]
     blocks = [
@@ -93,6 +95,7 @@ def request_modal(*, origin_channel: str | None,
     about: dict[str, Any] = {"channel": origin_channel, "storefronts": len(storefronts) > 1}
     if editing:
         about["edit"] = editing
+        about["seen"] = edited_at.isoformat() if edited_at else None
         blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"Editing *{editing}*. Saving updates its card and clears any approval given so "
             "far.")}]}, *_filled(blocks, answers or RequestForm())]
@@ -201,6 +204,14 @@ def _answer(state: dict[str, Any]) -> str | None:
         return str(selected.get("value"))
     value = state.get("value")
     return None if value is None else str(value)
+
+
+def seen_edit(about: dict[str, Any]) -> datetime | None:
+    """The request's last edit as an edit form's metadata recorded it; None: not edited."""
+    try:
+        return datetime.fromisoformat(str(about["seen"])) if about.get("seen") else None
+    except ValueError:
+        return None
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ exactly one outcome. Each writes its audit line and card update in the same tran
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
@@ -25,15 +26,26 @@ from commands.schema import approvals, requests
 from commands.transaction_key import transaction_key
 
 
+class EditedMeanwhile(Exception):
+    """The request was saved from another edit form after this one was opened."""
+
+
 def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
-         approvals_needed: int) -> StoredRequest | None:
+         approvals_needed: int, seen: datetime | None = None) -> StoredRequest | None:
     """Put `request` in place of what the pending request `ref` asked, keeping its reference
     and card; any approval given so far is cleared, since it approved something else. None
-    when the request is no longer pending (or is not `requester`'s)."""
+    when the request is no longer pending (or is not `requester`'s).
+
+    `seen` is the request's last edit as the form being saved saw it (None: not edited yet);
+    a request edited since then raises EditedMeanwhile, so an older form never overwrites a
+    newer one."""
     now = repo.clock()
     with booking(request.transaction_id), repo.transaction() as conn:
-        if _pending(conn, ref, requester) is None:
+        row = _pending(conn, ref, requester)
+        if row is None:
             return None
+        if row.edited_at != seen:
+            raise EditedMeanwhile(ref)
         cleared = approvers_of(conn, ref)
         conn.execute(delete(approvals).where(approvals.c.ref == ref))
         row = conn.execute(
@@ -79,7 +91,7 @@ def cancel(repo: Repository, ref: str, requester: str) -> StoredRequest | None:
 def _pending(conn: Connection, ref: str, requester: str) -> Any:
     """The row of `requester`'s pending request `ref`, locked until the transaction ends."""
     return conn.execute(
-        select(requests.c.id).where(requests.c.ref == ref,
+        select(requests.c.id, requests.c.edited_at).where(requests.c.ref == ref,
                                     requests.c.state == RequestState.PENDING,
                                     requests.c.requester_id == requester)
         .with_for_update()

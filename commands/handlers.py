@@ -25,7 +25,7 @@ from commands.bigcommerce import (
     UnusableAnswer,
 )
 from commands.bigcommerce_answers import Order
-from commands.changes import cancel, edit
+from commands.changes import EditedMeanwhile, cancel, edit
 from commands.form_text import multiline_problem
 from commands.models import OrderRequest, RequestForm, RequestState
 from commands.orders import order_body
@@ -92,9 +92,11 @@ def edit_request(
     ref: str, form: RequestForm, *, user_id: str, repo: Repository, requesters: Roster,
     lookup: CatalogLookup, terms: FormTerms = DEFAULT_TERMS,
     customer: CustomerLookup | None = None, second_approval_over: Decimal | None = None,
+    seen: datetime | None = None,
 ) -> Edited | Invalid | Refused:
     """The requester's changed form for their pending request `ref`: checked like a new one
-    (its own transaction id is not a clash), then put in its place, approvals cleared."""
+    (its own transaction id is not a clash), then put in its place, approvals cleared.
+    `seen` is the request's last edit when this form was opened (None: none)."""
     refusal = may_change(user_id, repo.get(ref), requesters, editing=True)
     if refusal:
         return refusal
@@ -104,11 +106,14 @@ def edit_request(
     if isinstance(result, dict):
         return Invalid(result)
     try:
-        edited = edit(repo, ref, user_id, result,
+        edited = edit(repo, ref, user_id, result, seen=seen,
                       approvals_needed=approvals_needed(result.amount_paid,
                                                         second_approval_over))
     except PaymentAlreadyBooked:
         return _booked_meanwhile(result)
+    except EditedMeanwhile:
+        return Refused(f"{ref} was saved from another Edit form after this one was opened; "
+                       "close this form and click Edit on its card again.")
     if edited is None:  # decided, expired or cancelled since the check above
         return may_change(user_id, repo.get(ref), requesters, editing=True) or Refused(
             f"{ref} changed just now; your changes were not saved.")

@@ -46,7 +46,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                 origin_channel=stored.origin_channel,
                 payment_methods=services.settings.payment_methods,
                 storefronts=services.store_info.storefronts, editing=ref,
-                answers=form_of(stored.request))
+                answers=form_of(stored.request), edited_at=stored.edited_at)
             if (label := overlong_input(form)) is not None:
                 refuse(services, client, body, f"{ref}'s {label} is longer than the form can "
                        "show; cancel it and submit a new request instead.")

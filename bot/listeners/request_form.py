@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from bot import ids
 from bot.listeners.budget import ACK_BUDGET, STORE_RESERVE
 from bot.services import Services
-from bot.views import errors_on_blocks, form_from_view, metadata
+from bot.views import errors_on_blocks, form_from_view, metadata, seen_edit
 from commands.catalog import SLOW
 from commands.database import DatabaseUnavailable, time_left, within
 from commands.handlers import Invalid, edit_request, submit_request
@@ -66,7 +66,8 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                     result = edit_request(
                         editing, form, user_id=user, repo=services.repo,
                         requesters=services.requesters, lookup=lookup, terms=terms,
-                        customer=customer_id, second_approval_over=over)
+                        customer=customer_id, second_approval_over=over,
+                        seen=seen_edit(asked))
                 else:
                     result = submit_request(
                         form, requester_id=user, origin_channel=asked.get("channel"),

@@ -328,3 +328,34 @@ def test_find_a_product_in_the_edit_form_adds_to_the_items_it_shows(
     text = wait_card(slack, card["ts"], "BEANIE-GRY")
     assert "TSHIRT-RED-M" in text and "MUG-WHT" in text and ":pencil2: Edited" in text
     assert len(slack.messages(APPROVALS)) == 1
+
+
+def test_an_older_edit_form_never_overwrites_a_newer_edit(
+    bot: Bot, player: SlackRequests, slack: SlackStandIn
+) -> None:
+    card = submit_request(player, slack)
+    older = edit_form(player, slack, card)
+    newer = edit_form(player, slack, card)
+    saved = player.submit(REQUESTER, newer, {"city": "Dallas"})
+    assert saved.status_code == 200 and not saved.content, saved.text
+    wait_card(slack, card["ts"], "Dallas")
+
+    stale = player.submit(REQUESTER, older, {"city": "Houston"})
+
+    assert "saved from another Edit form" in stale.json()["errors"]["items"]
+    assert bot.services.repo.get(card["ref"]).request.address.city == "Dallas"  # type: ignore[union-attr]
+    again = edit_form(player, slack, card)  # opened after the edit: it may save
+    assert player.submit(REQUESTER, again, {"city": "Houston"}).content == b""
+    wait_card(slack, card["ts"], "Houston")
+
+
+def test_an_edit_form_submitted_by_someone_else_changes_nothing(
+    bot: Bot, player: SlackRequests, slack: SlackStandIn
+) -> None:
+    card = submit_request(player, slack)
+    view = edit_form(player, slack, card)
+
+    forged = player.submit(APPROVER, view, {"amount_paid": "1.00"})
+
+    assert f"Only <@{REQUESTER}>" in forged.json()["errors"]["items"]
+    assert str(bot.services.repo.get(card["ref"]).request.amount_paid) == "56.98"  # type: ignore[union-attr]
