@@ -6,6 +6,7 @@ failure, shipment) is the same idempotent `chat.update`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -164,12 +165,13 @@ def _state_blocks(stored: StoredRequest, control_panel_url: str | None) -> list[
                 f":pencil2: Edited by <@{stored.requester_id}> "
                 f"<!date^{int(stored.edited_at.timestamp())}^{{date_short_pretty}} {{time}}|"
                 f"{stored.edited_at:%Y-%m-%d %H:%M} UTC>; approvals start again.")]}]
+        value = button_value(stored)
         return [*edited, {"type": "actions", "block_id": ids.DECISION_BLOCK, "elements": [
-            _button(ids.APPROVE, "Approve", stored.ref, style="primary"),
-            _button(ids.REJECT, "Reject", stored.ref, style="danger"),
+            _button(ids.APPROVE, "Approve", value, style="primary"),
+            _button(ids.REJECT, "Reject", value, style="danger"),
             # Anyone can see these; only the requester may use them (commands/permissions.py).
-            _button(ids.EDIT, "Edit", stored.ref),
-            {**_button(ids.CANCEL, "Cancel", stored.ref), "confirm": {
+            _button(ids.EDIT, "Edit", value),
+            {**_button(ids.CANCEL, "Cancel", value), "confirm": {
                 "title": {"type": "plain_text", "text": "Cancel this request?"},
                 "text": {"type": "plain_text", "text": (
                     f"{stored.ref} ends without an order and its transaction id is free "
@@ -181,9 +183,28 @@ def _state_blocks(stored: StoredRequest, control_panel_url: str | None) -> list[
     return [{"type": "section", "text": _mrkdwn(status_line(stored, control_panel_url))}]
 
 
-def _button(action_id: str, text: str, ref: str, *, style: str | None = None) -> Block:
+def button_value(stored: StoredRequest) -> str:
+    """What a button on the card (or the Home) carries: the request, and the version of it
+    that was drawn — its last edit — so an Approve clicked on a card drawn before an edit
+    approves nothing (commands/approvals.py `count_approval`)."""
+    if stored.edited_at is None:
+        return stored.ref
+    return f"{stored.ref}@{stored.edited_at.isoformat()}"
+
+
+def clicked(value: str) -> tuple[str, datetime | None]:
+    """The request reference and the version a button's `value` names; a version that can't
+    be read names no edit, which a request that was edited refuses."""
+    ref, _, version = str(value or "").partition("@")
+    try:
+        return ref, datetime.fromisoformat(version) if version else None
+    except ValueError:
+        return ref, datetime.min.replace(tzinfo=UTC)
+
+
+def _button(action_id: str, text: str, value: str, *, style: str | None = None) -> Block:
     button: Block = {"type": "button", "action_id": action_id,
-                     "text": {"type": "plain_text", "text": text}, "value": ref}
+                     "text": {"type": "plain_text", "text": text}, "value": value}
     if style:
         button["style"] = style
     return button

@@ -39,16 +39,24 @@ class Counted:
         return self.given >= self.needed
 
 
-def count_approval(conn: Connection, ref: str, approver: str, *, at: datetime
-                   ) -> Counted | None:
+class EditedSince(Exception):
+    """The request was edited after the version a click or a form was made on: what it
+    approves, or would overwrite, is no longer what the request says."""
+
+
+def count_approval(conn: Connection, ref: str, approver: str, *, at: datetime,
+                   seen: datetime | None = None) -> Counted | None:
     """Record `approver`'s approval of the pending request `ref`; None when it is no longer
-    pending or `approver` has already approved it."""
+    pending or `approver` has already approved it. `seen` is the request's last edit as the
+    approver was shown it (None: not edited); a later edit raises EditedSince."""
     row = conn.execute(
         select(requests).where(requests.c.ref == ref, requests.c.state == RequestState.PENDING)
         .with_for_update()
     ).mappings().first()
     if row is None:
         return None
+    if row["edited_at"] != seen:
+        raise EditedSince(ref)
     given = approvers_of(conn, ref)
     if approver in given:
         return None

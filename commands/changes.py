@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from commands.approvals import approvers_of
+from commands.approvals import EditedSince, approvers_of
 from commands.models import OrderRequest, RequestState
 from commands.repository import (
     Outbox,
@@ -26,10 +26,6 @@ from commands.schema import approvals, requests
 from commands.transaction_key import transaction_key
 
 
-class EditedMeanwhile(Exception):
-    """The request was saved from another edit form after this one was opened."""
-
-
 def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
          approvals_needed: int, seen: datetime | None = None) -> StoredRequest | None:
     """Put `request` in place of what the pending request `ref` asked, keeping its reference
@@ -37,7 +33,7 @@ def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
     when the request is no longer pending (or is not `requester`'s).
 
     `seen` is the request's last edit as the form being saved saw it (None: not edited yet);
-    a request edited since then raises EditedMeanwhile, so an older form never overwrites a
+    a request edited since then raises EditedSince, so an older form never overwrites a
     newer one."""
     now = repo.clock()
     with booking(request.transaction_id), repo.transaction() as conn:
@@ -45,7 +41,7 @@ def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
         if row is None:
             return None
         if row.edited_at != seen:
-            raise EditedMeanwhile(ref)
+            raise EditedSince(ref)
         cleared = approvers_of(conn, ref)
         conn.execute(delete(approvals).where(approvals.c.ref == ref))
         row = conn.execute(

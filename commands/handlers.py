@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
-from commands.approvals import approvals_needed
+from commands.approvals import EditedSince, approvals_needed
 from commands.bigcommerce import (
     AuthenticationFailed,
     BigCommerceClient,
@@ -25,7 +25,7 @@ from commands.bigcommerce import (
     UnusableAnswer,
 )
 from commands.bigcommerce_answers import Order
-from commands.changes import EditedMeanwhile, cancel, edit
+from commands.changes import cancel, edit
 from commands.form_text import multiline_problem
 from commands.models import OrderRequest, RequestForm, RequestState
 from commands.orders import order_body
@@ -111,7 +111,7 @@ def edit_request(
                                                         second_approval_over))
     except PaymentAlreadyBooked:
         return _booked_meanwhile(result)
-    except EditedMeanwhile:
+    except EditedSince:
         return Refused(f"{ref} was saved from another Edit form after this one was opened; "
                        "close this form and click Edit on its card again.")
     if edited is None:  # decided, expired or cancelled since the check above
@@ -139,13 +139,18 @@ def _booked_meanwhile(request: OrderRequest) -> Invalid:
         f"{request.payment_method} payment.")})
 
 
-def approve_request(ref: str, *, user_id: str, repo: Repository,
-                    approvers: Roster) -> Decided | Refused:
+def approve_request(ref: str, *, user_id: str, repo: Repository, approvers: Roster,
+                    seen: datetime | None = None) -> Decided | Refused:
+    """`seen` is the request's last edit on the card the approver clicked (None: none)."""
     stored = repo.get(ref)
     refusal = may_decide(user_id, stored, approvers)
     if refusal:
         return refusal
-    approved = repo.approve(ref, user_id)
+    try:
+        approved = repo.approve(ref, user_id, seen=seen)
+    except EditedSince:
+        return Refused(f"{ref} was edited after the card you clicked was shown; look at its "
+                       "card again and approve what it says now.")
     if approved is None:  # another approver or a double click won the race
         return _lost_race(ref, user_id, repo=repo, approvers=approvers, approving=True)
     return Decided(approved)

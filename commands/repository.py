@@ -181,12 +181,13 @@ class Repository:
         with self.transaction() as conn:
             self.enqueue(conn, ref, kind, delay=delay)
 
-    def approve(self, ref: str, approver: str) -> StoredRequest | None:
+    def approve(self, ref: str, approver: str, *, seen: datetime | None = None
+                ) -> StoredRequest | None:
         """Count `approver`'s approval; the one that reaches the number the request needs moves
-        it pending → approved. None when the request was already decided or `approver` had
-        already approved it (a double click, or someone else got there first)."""
+        it pending → approved. None when it was already decided or `approver` had already
+        approved it; EditedSince when edited after `seen`, the version the approver saw."""
         with self.transaction() as conn:
-            counted = count_approval(conn, ref, approver, at=self.clock())
+            counted = count_approval(conn, ref, approver, at=self.clock(), seen=seen)
             if counted is None:
                 return None
             self.audit(conn, ref, approver, "approved",

@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.cards import clicked
 from bot.listeners.budget import ACK_BUDGET
 from bot.listeners.decisions import refuse
 from bot.listeners.deliveries import handled_before, retry_attempt, trigger_spent
@@ -31,7 +32,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
     def edit(ack: Ack, body: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
         ack()
         user = body["user"]["id"]
-        ref = str(body["actions"][0].get("value") or "")
+        ref, _ = clicked(str(body["actions"][0].get("value") or ""))
         attempt = retry_attempt(request)
         try:
             with within(ACK_BUDGET):
@@ -65,7 +66,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
 
     def _cancel(body: dict[str, Any], client: WebClient, attempt: int) -> None:
         user = body["user"]["id"]
-        ref = str(body["actions"][0].get("value") or "")
+        ref, _ = clicked(str(body["actions"][0].get("value") or ""))
         try:
             if handled_before(services, body, kind="cancel", user_id=user, attempt=attempt):
                 return

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.cards import clicked
 from bot.listeners.budget import ACK_BUDGET
 from bot.listeners.deliveries import handled_before, retry_attempt, trigger_spent
 from bot.services import Services
@@ -28,13 +29,13 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
 
     def _approve(body: dict[str, Any], client: WebClient, attempt: int) -> None:
         user = body["user"]["id"]
-        ref = body["actions"][0]["value"]
+        ref, seen = clicked(body["actions"][0]["value"])
         try:
             if handled_before(services, body, kind="approve", user_id=user,
                               attempt=attempt):
                 return
             result = approve_request(ref, user_id=user, repo=services.repo,
-                                     approvers=services.approvers)
+                                     approvers=services.approvers, seen=seen)
         except Exception:
             log.exception("approval of %s by %s failed", ref, user)
             refuse(services, client, body, "Something went wrong recording your approval; "
@@ -52,7 +53,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
     def reject(ack: Ack, body: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
         ack()
         user = body["user"]["id"]
-        ref = body["actions"][0]["value"]
+        ref, _ = clicked(body["actions"][0]["value"])  # a rejection stands whatever was shown
         attempt = retry_attempt(request)
         try:
             # The form must open within the trigger's 3 seconds: bound the database work.

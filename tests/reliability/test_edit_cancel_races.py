@@ -4,15 +4,19 @@ the order is made of."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from alembic import command
 from sqlalchemy import select
 
 from commands import migrations
+from commands.approvals import EditedSince
 from commands.changes import cancel, edit
 from commands.models import RequestState
 from commands.reminders import expire
-from commands.repository import Outbox, PaymentAlreadyBooked, Repository
+from commands.repository import Outbox, PaymentAlreadyBooked, Repository, StoredRequest
 from commands.schema import requests as requests_table
 from tests.reliability.test_expiry import race
 from tests.tracking.story import order_request
@@ -55,15 +59,35 @@ def test_an_edit_racing_the_second_approval_never_orders_the_unapproved_version(
         edited, approved = race(
             lambda ref=stored.ref, changed=changed: edit(repo, ref, REQUESTER, changed,
                                                          approvals_needed=2),
-            lambda ref=stored.ref: repo.approve(ref, SECOND))
+            lambda ref=stored.ref: outcome(lambda: repo.approve(ref, SECOND)))
         now = repo.get(stored.ref)
-        assert now is not None and approved is not None
+        assert now is not None
         if edited is None:  # the second approval came first: the order is what both approved
+            assert isinstance(approved, StoredRequest)
             assert now.state == RequestState.APPROVED and creates(repo, stored.ref) == 1
             assert now.request == stored.request
-        else:  # the edit came first: the approval after it is the first of two again
+        else:  # the edit came first: an approval of the version before it counts for nothing
+            assert approved == "edited since"
             assert now.state == RequestState.PENDING and creates(repo, stored.ref) == 0
-            assert now.approvers == (SECOND,) and now.request == changed
+            assert now.approvers == () and now.request == changed
+
+
+def test_an_approval_of_the_version_shown_counts_after_an_edit(repo: Repository) -> None:
+    stored = add(repo, "V-1")
+    edited = edit(repo, stored.ref, REQUESTER, order_request("V-1", amount_paid="30.00"),
+                  approvals_needed=1)
+    assert edited is not None and edited.edited_at is not None
+    with pytest.raises(EditedSince):
+        repo.approve(stored.ref, APPROVER)  # a click on the card drawn before the edit
+    approved = repo.approve(stored.ref, APPROVER, seen=edited.edited_at)
+    assert approved is not None and approved.state == RequestState.APPROVED
+
+
+def outcome(approve: Callable[[], Any]) -> Any:
+    try:
+        return approve()
+    except EditedSince:
+        return "edited since"
 
 
 def test_only_the_requester_and_only_while_pending(repo: Repository) -> None:
