@@ -94,6 +94,7 @@ class Outbox:
     POST_SHIPMENTS = "post_shipments"
     CHECK_CARD_COPIES = "check_card_copies"
     POST_REMINDER = "post_reminder"
+    COPY_PROOF = "copy_proof"  # the Payment proof files into the card's thread
     BIGCOMMERCE = (CREATE_ORDER, REFRESH_ORDER)
 
 
