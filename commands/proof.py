@@ -20,7 +20,7 @@ PROOF_FILETYPES: tuple[str, ...] = ("pdf", "png", "jpg", "jpeg", "gif", "webp", 
 PROOF_MIMETYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif",
                              "image/webp", "image/heic"})
 MAX_NAME = 255
-MAX_PERMALINK = 1000
+MAX_PERMALINK = 2000  # with a 100-character name, a card element stays under 3,000
 _FILE_ID = re.compile(r"F[A-Z0-9]{1,40}", re.ASCII)
 _UNREADABLE = "A payment proof file could not be read; remove it and attach it again."
 

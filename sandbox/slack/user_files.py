@@ -21,6 +21,14 @@ from sandbox.slack.files import UploadedFile, _Files
 from sandbox.slack.records import Call
 from sandbox.slack.replies import _Fault, _Reply, _SlackError
 
+# Files a demo or test can upload as a person would: a one-page PDF and a 1×1 PNG.
+SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+              b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+              b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
+              b"trailer<</Root 1 0 R>>\n%%EOF\n")
+SAMPLE_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
+              b"\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02"
+              b"\xfe\r\xefF\xb8\x00\x00\x00\x00IEND\xaeB`\x82")
 SIGN_IN_PAGE = b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
 LIST_COUNT = 100  # files.list's default page size
 
