@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block
+from sqlalchemy import text
 
 from bot import ids
 from bot.runtime import Bot
@@ -20,8 +21,8 @@ from tests.conftest import (
     APPROVER,
     GOOD_FORM,
     REQUESTER,
-    SIGNING_SECRET,
     SALES,
+    SIGNING_SECRET,
     open_form,
 )
 from tests.e2e.test_approval_flow import wait_card
@@ -64,7 +65,6 @@ def thread_copies(slack: SlackStandIn, ts: str) -> list[Any]:
 
 def stored_requests(bot: Bot) -> int:
     with bot.services.repo.engine.connect() as conn:
-        from sqlalchemy import text
         return int(conn.execute(text("SELECT count(*) FROM requests")).scalar() or 0)
 
 
@@ -172,8 +172,8 @@ def test_hostile_file_names_keep_the_card_valid_and_literal(bot: Bot,
     proof = next(b for b in card["blocks"] if "Payment proof" in str(b))
     links = [e["text"] for e in proof["elements"][1:]]
     assert len(links) == 5, links
-    for text in links:
-        assert text.count("<") == 1 and text.count(">") == 1, text
+    for link in links:
+        assert link.count("<") == 1 and link.count(">") == 1, link
     wait_until(lambda: len(thread_copies(slack, card["ts"])) == 5, "every copy in the thread")
 
 
