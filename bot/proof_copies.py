@@ -34,8 +34,10 @@ COPY_TRIED = "proof_copy_attempted"
 COPIED = "proof_copied"
 NOTE_TRIED = "proof_note_attempted"
 NOT_COPIED = "proof_not_copied"
-# Slack's answers that mean the file is gone for good or not the bot's to read.
-GONE = frozenset({"file_not_found", "file_deleted", "access_denied", "not_visible"})
+# Slack's answers that may go away by themselves; any other refusal stays, so trying again
+# would only repeat it.
+PASSING = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                     "request_timeout"})
 
 
 class NotFetched(Exception):
@@ -67,9 +69,15 @@ def copy_proof(services: Services, stored: StoredRequest) -> None:
             _say_not_copied(services, stored, file, str(why))
             continue
         services.repo.record_event(stored.ref, "slack", COPY_TRIED, {"file": file.id})
-        answer = services.slack.files_upload_v2(
-            channel=stored.card_channel, thread_ts=stored.card_ts, content=content,
-            filename=file.name, title=title)
+        try:
+            answer = services.slack.files_upload_v2(
+                channel=stored.card_channel, thread_ts=stored.card_ts, content=content,
+                filename=file.name, title=title)
+        except SlackApiError as exc:
+            if passing(exc):
+                raise
+            _say_not_copied(services, stored, file, _refusal(exc, "files:write"))
+            continue
         services.repo.record_event(stored.ref, "slack", COPIED, {
             "file": file.id, "copy": str((answer.get("file") or {}).get("id"))})
 
@@ -83,9 +91,9 @@ def fetch(services: Services, file: ProofFile) -> bytes:
     try:
         info = services.slack.files_info(file=file.id)["file"]
     except SlackApiError as exc:
-        if exc.response.get("error") in GONE:
-            raise NotFetched("Slack no longer has it") from exc
-        raise  # anything else may pass: the job is tried again
+        if passing(exc):
+            raise  # the job is tried again
+        raise NotFetched(_refusal(exc, "files:read")) from exc
     if int(info.get("size") or 0) > MAX_PROOF_BYTES:
         raise NotFetched("it is larger than 20 MB")
     url = str(info.get("url_private_download") or info.get("url_private") or "")
@@ -104,6 +112,19 @@ def fetch(services: Services, file: ProofFile) -> bytes:
     except requests.RequestException as exc:
         log.info("could not fetch proof file %s: %s", file.id, type(exc).__name__)
         raise NotFetched("the download did not finish") from exc
+
+
+def passing(exc: SlackApiError) -> bool:
+    return exc.response.status_code >= 500 or exc.response.get("error") in PASSING
+
+
+def _refusal(exc: SlackApiError, scope: str) -> str:
+    error = exc.response.get("error")
+    if error in ("file_not_found", "file_deleted"):
+        return "Slack no longer has it"
+    if error == "missing_scope":
+        return f"the app lacks the {exc.response.get('needed') or scope} scope"
+    return f"Slack answered {error}"
 
 
 def _bounded(answer: requests.Response) -> bytes:

@@ -263,10 +263,12 @@ class Repository:
             won = conn.execute(update(requests)
                                .where(requests.c.ref == ref, requests.c.card_ts.is_(None))
                                .values(card_channel=channel, card_ts=ts, updated_at=self.clock())
-                               .returning(requests.c.id)).first()
+                               .returning(requests.c.id, requests.c.body)).first()
             if won:
                 self.audit(conn, ref, "slack", "card_adopted" if adopted else "card_posted",
                            {"channel": channel, "ts": ts})
+                if (won.body or {}).get("proof"):  # its thread exists now
+                    self.enqueue(conn, ref, Outbox.COPY_PROOF)
         return won is not None
 
     def _transition(
@@ -364,9 +366,12 @@ class Repository:
 
 def _lane(kind: Any) -> Any:
     """Jobs that talk to BigCommerce run in one lane per request; Slack jobs in another; the
-    delayed look for extra card copies in its own, so it never holds back a card update."""
+    delayed look for extra card copies, and the copying of proof files (slow, and failing
+    when Slack won't hand a file out), each in its own, so they never hold back a card
+    update."""
     return case((kind.in_(Outbox.BIGCOMMERCE), "bigcommerce"),
-                (kind == Outbox.CHECK_CARD_COPIES, "card_copies"), else_="slack")
+                (kind == Outbox.CHECK_CARD_COPIES, "card_copies"),
+                (kind == Outbox.COPY_PROOF, "proof"), else_="slack")
 
 
 def new_ref() -> str:

@@ -197,6 +197,26 @@ def test_a_file_that_cannot_be_fetched_gets_one_sentence_in_the_thread(
     assert "Approve" in render_blocks(slack.message(APPROVALS, card["ts"]).blocks)
 
 
+@pytest.mark.parametrize(("error", "why"), [
+    ("file_not_found", "Slack no longer has it"),
+    ("missing_scope", "the app lacks the files:read scope"),
+])
+def test_a_file_slack_wont_hand_out_is_said_once_and_the_card_goes_on(
+        bot: Bot, slack: SlackStandIn, store: SandboxServer, error: str, why: str) -> None:
+    player = player_for(bot, slack)
+    receipt = slack.upload_as(REQUESTER, "receipt.pdf", SAMPLE_PDF)
+    slack.fail_next("files.info", error=error, times=5)
+
+    submit_with(player, slack, [receipt])
+    card = posted_card(slack)
+    [sentence] = wait_until(lambda: slack.thread(APPROVALS, card["ts"]), "the sentence")
+
+    assert f"receipt.pdf could not be copied into this thread ({why})" in sentence.text
+    player.click(APPROVER, APPROVALS, card, ids.APPROVE, card["ref"])
+    wait_card(slack, card["ts"], "Status:")
+    assert len(slack.thread(APPROVALS, card["ts"])) == 1 and thread_copies(slack, card["ts"]) == []
+
+
 def test_an_upload_slack_finished_after_the_bot_gave_up_is_not_copied_again(
         make_settings: Callable[..., Any], slack: SlackStandIn) -> None:
     bot = Bot(make_settings(), host="127.0.0.1", port=0, slack_timeout=1.0).start()

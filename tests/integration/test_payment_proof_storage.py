@@ -26,21 +26,24 @@ def with_proof(*proof: ProofFile):
     return replace(stored, request=stored.request.model_copy(update={"proof": proof}))
 
 
-def test_the_proof_is_stored_and_read_back_and_its_copy_queued_after_the_card(
+def test_the_proof_is_stored_and_read_back_and_its_copy_queued_once_the_card_is_up(
         repo: Repository) -> None:
     request = with_proof(RECEIPT).request
     stored = repo.add_request(request, requester_id="U0REQ", origin_channel="C0SALES",
                               currency="USD")
 
     assert repo.get(stored.ref).request.proof == (RECEIPT,)
-    kinds = [job["kind"] for job in repo.pending_jobs() if job["ref"] == stored.ref]
-    assert kinds == [Outbox.POST_CARD, Outbox.COPY_PROOF]
+    assert [job["kind"] for job in repo.pending_jobs()] == [Outbox.POST_CARD]
+    assert repo.set_card(stored.ref, "C0APPROVALS", "1.000100")
+    assert not repo.set_card(stored.ref, "C0APPROVALS", "1.000200")  # a second card: no copy
+    assert [job["kind"] for job in repo.pending_jobs()] == [Outbox.POST_CARD, Outbox.COPY_PROOF]
 
 
 def test_a_request_without_proof_queues_no_copy_and_an_old_body_still_loads(
         repo: Repository) -> None:
     stored = repo.add_request(stored_request().request, requester_id="U0REQ",
                               origin_channel=None, currency="USD")
+    assert repo.set_card(stored.ref, "C0APPROVALS", "1.000100")
     assert [job["kind"] for job in repo.pending_jobs()] == [Outbox.POST_CARD]
     # A request stored before the form took proof has no "proof" key at all.
     body = stored.request.model_dump(mode="json")
