@@ -26,6 +26,7 @@ from tests.conftest import (
     open_form,
 )
 from tests.e2e.test_approval_flow import wait_card
+from tests.e2e.test_edit_cancel import edit_form
 from tests.reliability.conftest import wait_until
 from tests.unit.test_cards import _check_limits
 
@@ -237,3 +238,30 @@ def test_an_upload_slack_finished_after_the_bot_gave_up_is_not_copied_again(
         assert slack.calls_to("files.list")
     finally:
         bot.stop()
+
+
+def test_an_edit_that_attaches_nothing_keeps_the_proof_and_new_files_replace_it(
+        start_bot: Callable[..., Bot], slack: SlackStandIn, database_url: str) -> None:
+    bot = start_bot(database_url=database_url, paidorder_require_proof=True)
+    player = player_for(bot, slack)
+    receipt = slack.upload_as(REQUESTER, "receipt.pdf", SAMPLE_PDF)
+    submit_with(player, slack, [receipt])
+    card = posted_card(slack)
+    wait_until(lambda: len(thread_copies(slack, card["ts"])) == 1, "the first copy")
+
+    view = edit_form(player, slack, card)
+    block = next(b for b in view["blocks"] if b.get("block_id") == "proof")
+    assert block["optional"] is True and "keep the files" in block["hint"]["text"]
+    answer = player.submit(REQUESTER, view, {"notes": "Edited once"})
+    assert answer.status_code == 200 and not answer.content, answer.text
+    shown = wait_card(slack, card["ts"], "Edited once")
+    assert f"<{receipt['permalink']}|receipt.pdf>" in shown
+    assert bot.services.repo.get(card["ref"]).request.proof[0].id == receipt["id"]
+
+    photo = slack.upload_as(REQUESTER, "photo.png", SAMPLE_PNG)
+    player.submit(REQUESTER, edit_form(player, slack, card), {"notes": "Edited twice",
+                                                             "proof": [photo]})
+    shown = wait_card(slack, card["ts"], "Edited twice")
+    assert "photo.png" in shown and "receipt.pdf" not in shown
+    wait_until(lambda: len(thread_copies(slack, card["ts"])) == 2, "the new file's copy")
+    assert [c.filename for c in thread_copies(slack, card["ts"])] == ["receipt.pdf", "photo.png"]
