@@ -22,11 +22,11 @@ from bot.services import Services
 from bot.slack_posts import CLOCK_MARGIN, CardNotPostedYet, Tag, posted_copies, tries
 from bot.text import escape
 from commands.models import ProofFile
+from commands.proof import MAX_PROOF_BYTES
 from commands.repository import StoredRequest
 
 log = logging.getLogger(__name__)
 
-MAX_PROOF_BYTES = 20 * 1024 * 1024
 CHUNK = 256 * 1024
 DOWNLOAD_TIMEOUT = (5.0, 30.0)  # connect, and between bytes
 LIST_PAGES = 5

@@ -15,6 +15,8 @@ from typing import Any
 from commands.models import ProofFile
 
 MAX_PROOF_FILES = 5
+# The largest file the bot copies into the card's thread (it holds one file in memory).
+MAX_PROOF_BYTES = 20 * 1024 * 1024
 # Slack's file types the input offers (`filetypes`), and the MIME types they arrive as.
 PROOF_FILETYPES: tuple[str, ...] = ("pdf", "png", "jpg", "jpeg", "gif", "webp", "heic")
 PROOF_MIMETYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif",
@@ -45,12 +47,21 @@ def check_proof(files: Sequence[Any], *, required: bool
         filetype = str(raw.get("filetype") or "").lower()
         if not _FILE_ID.fullmatch(file_id):
             return (), _UNREADABLE
+        shown = name if len(name) <= 60 else name[:59] + "…"
         if mimetype not in PROOF_MIMETYPES or (filetype and filetype not in PROOF_FILETYPES):
-            shown = name if len(name) <= 60 else name[:59] + "…"
             return (), f"Payment proof takes images and PDF files only, and {shown} is neither."
+        if _size(raw.get("size")) > MAX_PROOF_BYTES:
+            return (), f"{shown} is larger than 20 MB; attach a smaller copy."
         kept.append(ProofFile(id=file_id, name=name, mimetype=mimetype,
                               permalink=_permalink(raw.get("permalink"))))
     return tuple(kept), None
+
+
+def _size(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def safe_name(name: str) -> str:

@@ -111,4 +111,7 @@ def test_the_type_is_checked_by_mimetype_and_filetype() -> None:
     assert check_proof([{**pdf, "filetype": "exe"}], required=True)[1]
     assert check_proof([{**pdf, "mimetype": "text/html"}], required=True)[1]
     assert check_proof(["F1"], required=False)[1]
+    assert check_proof([{**pdf, "size": 20 * 1024 * 1024 + 1}], required=False)[1] == (
+        "r.pdf is larger than 20 MB; attach a smaller copy.")
+    assert check_proof([{**pdf, "size": "many"}], required=False)[1] is None
     assert check_proof([], required=False) == ((), None)
