@@ -13,7 +13,7 @@ from typing import Any
 from bot import ids
 from bot.text import clip, code, escape, money
 from commands.durations import spoken_duration
-from commands.models import TARGET_STATUSES, LineItem, RequestState
+from commands.models import TARGET_STATUSES, LineItem, ProofFile, RequestState
 from commands.repository import StoredRequest
 from commands.shipping import OrderView
 
@@ -68,12 +68,31 @@ def request_card(stored: StoredRequest, *, control_panel_url: str | None = None
     if request.notes:
         blocks.append({"type": "context", "elements": [
             _mrkdwn("Notes: " + escape(request.notes))]})
+    blocks.extend(_proof_blocks(request.proof))
     if stored.state == RequestState.PENDING and stored.approvers:
         # Above the buttons, which stay: the second approval is someone else's to give.
         blocks.append({"type": "section", "block_id": ids.APPROVALS_BLOCK,
                        "text": _mrkdwn(f":ballot_box_with_check: {approvals_so_far(stored)}")})
     blocks.extend(_state_blocks(stored, control_panel_url))
     return _fallback(stored), blocks
+
+
+def _proof_blocks(proof: tuple[ProofFile, ...]) -> list[Block]:
+    """Each Payment proof file by name, linked to it: one context element per file (at most
+    5, of at most 10), so no name or link can push another past a text's limit."""
+    if not proof:
+        return []
+    return [{"type": "context", "elements": [
+        _mrkdwn("*Payment proof:*"), *(_mrkdwn(_proof_link(f)) for f in proof[:9])]}]
+
+
+def _proof_link(file: ProofFile) -> str:
+    name = escape(clip(file.name, 100))
+    if not file.permalink:
+        return f":paperclip: {name}"
+    # Slack ends a link's url at its first "|": one in the name could only confuse the text,
+    # so it shows as a look-alike bar.
+    return f":paperclip: <{file.permalink}|{name.replace('|', '∣')}>"
 
 
 def approvals_so_far(stored: StoredRequest) -> str:

@@ -175,16 +175,6 @@ class Settings(BaseSettings):
             raise ValueError("BIGCOMMERCE_ACCESS_TOKEN is required unless BIGCOMMERCE_SANDBOX=1")
         return self
 
-    @field_validator("paidorder_require_proof")
-    @classmethod
-    def _require_proof(cls, value: bool) -> bool:
-        # Refused rather than ignored: an admin who asks for proof on every payment must not
-        # get a bot that silently books payments without it.
-        if value:
-            raise ValueError("asks for a Payment proof on every request, but this version's form "
-                             "has no Payment proof input yet; unset it to start")
-        return value
-
     @field_validator("paidorder_payment_methods")
     @classmethod
     def _payment_methods(cls, value: str) -> str:

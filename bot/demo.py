@@ -24,9 +24,10 @@ from bot.config import load_settings
 from bot.demo_changes import edit_and_cancel
 from bot.runtime import Bot
 from bot.views import block_field
+from commands.models import FormField
 from commands.webhooks import register_webhooks
 from sandbox.bigcommerce import SandboxServer
-from sandbox.slack import SlackStandIn, render_blocks
+from sandbox.slack import SAMPLE_PDF, SlackStandIn, render_blocks
 from sandbox.slack_requests import SlackRequests
 
 SALES, APPROVALS = "C0SALES", "C0APPROVALS"
@@ -126,11 +127,15 @@ class Demo:
             self.say(f"   inline error on {block_field(block_id)}: {message}")
         if "errors" not in answer:
             raise DemoFailed(f"expected inline errors, got {answer}")
-        self.say("3. Riley fixes line 2 and submits; the request card appears in #approvals.")
+        self.say("3. Riley fixes line 2, attaches the wire receipt as Payment proof and submits; "
+                 "the request card appears in #approvals, the receipt linked on it.")
+        slack.attach(form["id"], FormField.PROOF.value,
+                     [slack.upload_as(RILEY, "wire-receipt.pdf", SAMPLE_PDF)])
         done = self.submit_typed(player, slack, form, {**FIRST_REQUEST,
                                                        "items": "TSHIRT-RED-M x 2\nMUG-WHT"})
         _expect(done.status_code == 200 and not done.content, f"submission answered {done.text}")
         first = self.card(slack, 1)
+        slack.wait_for("files.completeUploadExternal", timeout=15)  # its copy in the thread
         self.say("4. Riley tries to approve their own request and is told no.")
         player.click(RILEY, APPROVALS, first, ids.APPROVE, first["value"])
         slack.wait_for("chat.postEphemeral", where=lambda c: c.args.get("user") == RILEY

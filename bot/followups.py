@@ -10,9 +10,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.cards import request_card, requester_notice, shipment_reply, superseded_card
+from bot.proof_copies import copy_proof
 from bot.reminder_view import reminder_text
 from bot.services import Services
 from bot.slack_posts import (
+    CardNotPostedYet,
     card_tag,
     message_link,
     posted_copies,
@@ -29,10 +31,6 @@ from commands.tracking import mark_posted, refresh_order, unposted_shipments
 log = logging.getLogger(__name__)
 
 
-class CardNotPostedYet(Exception):
-    pass
-
-
 def job_runner(services: Services) -> Callable[[Job], None]:
     actions: dict[str, Callable[[Services, StoredRequest], None]] = {
         Outbox.POST_CARD: post_card,
@@ -43,6 +41,7 @@ def job_runner(services: Services) -> Callable[[Job], None]:
         Outbox.POST_SHIPMENTS: post_shipments,
         Outbox.CHECK_CARD_COPIES: check_card_copies,
         Outbox.POST_REMINDER: post_reminder,
+        Outbox.COPY_PROOF: copy_proof,
     }
 
     def run(job: Job) -> None:

@@ -30,6 +30,10 @@ MAX_PAGES = 25
 UNREADABLE = frozenset({"not_in_channel", "missing_scope", "channel_not_found"})
 
 
+class CardNotPostedYet(Exception):
+    """A job about the card's thread or content ran before the card was posted."""
+
+
 @dataclass(frozen=True)
 class Tag:
     """What a message says about itself in `metadata`."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot import ids
 from commands.models import PAYMENT_METHODS, TARGET_STATUSES, FormField, RequestForm
+from commands.proof import MAX_PROOF_FILES, PROOF_FILETYPES
 
 Block = dict[str, Any]
 
@@ -50,7 +51,8 @@ def request_modal(*, origin_channel: str | None,
                   payment_methods: tuple[str, ...] = PAYMENT_METHODS,
                   storefronts: tuple[tuple[int, str], ...] = (),
                   editing: str | None = None, answers: RequestForm | None = None,
-                  edited_at: datetime | None = None) -> dict[str, Any]:
+                  edited_at: datetime | None = None,
+                  require_proof: bool = False) -> dict[str, Any]:
     """The form; a Storefront select only when the store sells on more than one. With
     `editing` (a request's reference) it is that request's form, filled in with `answers`;
     `edited_at` (its last edit) goes along, so saving can tell whether it changed since."""
@@ -91,6 +93,7 @@ def request_modal(*, origin_channel: str | None,
                 "initial_option": status_options[0]}),
         _input(FormField.NOTES, "Notes", _text(3000, multiline=True), optional=True,
                hint="Staff notes on the order; not shown to the customer"),
+        payment_proof_input(required=require_proof, editing=bool(editing)),
     ]
     about: dict[str, Any] = {"channel": origin_channel, "storefronts": len(storefronts) > 1}
     if editing:
@@ -145,6 +148,18 @@ ITEMS_HINT = ('One per line: SKU x QTY · SKU x QTY @ PRICE for the price charge
               'SKU x QTY {Option: value; Other: value}')
 
 
+def payment_proof_input(*, required: bool, editing: bool = False) -> Block:
+    """Slack's file_input; the submission is checked again (commands/proof.py). It can't be
+    filled in, so an edit that attaches nothing keeps the files the request has."""
+    hint = f"A photo, screenshot or PDF of the payment; up to {MAX_PROOF_FILES} files"
+    if editing:
+        hint += "; attach none to keep the files already attached"
+    return _input(FormField.PROOF, "Payment proof",
+                  {"type": "file_input", "filetypes": list(PROOF_FILETYPES),
+                   "max_files": MAX_PROOF_FILES},
+                  optional=not required or editing, hint=hint)
+
+
 def _storefront(storefronts: tuple[tuple[int, str], ...]) -> list[Block]:
     if len(storefronts) < 2:
         return []
@@ -183,12 +198,19 @@ def form_from_view(view: dict[str, Any]) -> RequestForm:
     """The answers of a submitted request modal, as text, whatever element carried them."""
     values = view.get("state", {}).get("values", {})
     fields = {field.value for field in FormField}
-    answers: dict[str, str | None] = {}
+    answers: dict[str, Any] = {}
     for block_id, state in values.items():
         field = block_field(str(block_id))
-        if field in fields and isinstance(state, dict):
+        if field == FormField.PROOF and isinstance(state, dict):
+            answers[field] = _files(state.get(ids.VALUE) or {})
+        elif field in fields and isinstance(state, dict):
             answers[field] = _answer(state.get(ids.VALUE) or {})
     return RequestForm(**answers)
+
+
+def _files(state: Any) -> tuple[Any, ...]:
+    files = state.get("files") if isinstance(state, dict) else None
+    return tuple(files) if isinstance(files, list) else ()
 
 
 def errors_on_blocks(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:

@@ -37,10 +37,10 @@ def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
     newer one."""
     now = repo.clock()
     with booking(request.transaction_id), repo.transaction() as conn:
-        row = _pending(conn, ref, requester)
-        if row is None:
+        before = _pending(conn, ref, requester)
+        if before is None:
             return None
-        if row.edited_at != seen:
+        if before.edited_at != seen:
             raise EditedSince(ref)
         cleared = approvers_of(conn, ref)
         conn.execute(delete(approvals).where(approvals.c.ref == ref))
@@ -60,8 +60,13 @@ def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
             "total": str(request.total),
             "approvals_needed": approvals_needed,
             "approvals_cleared": list(cleared),
+            # What the request said before, so the record keeps what a cleared approval was
+            # given for (the request's row now holds only the new version).
+            "replaced": before.body,
         })
         repo.enqueue(conn, ref, Outbox.UPDATE_CARD)
+        if request.proof and row["body"].get("proof") != (before.body or {}).get("proof"):
+            repo.enqueue(conn, ref, Outbox.COPY_PROOF)  # the newly attached files
     return stored_from_row(row)
 
 
@@ -87,8 +92,8 @@ def cancel(repo: Repository, ref: str, requester: str) -> StoredRequest | None:
 def _pending(conn: Connection, ref: str, requester: str) -> Any:
     """The row of `requester`'s pending request `ref`, locked until the transaction ends."""
     return conn.execute(
-        select(requests.c.id, requests.c.edited_at).where(requests.c.ref == ref,
-                                    requests.c.state == RequestState.PENDING,
-                                    requests.c.requester_id == requester)
+        select(requests.c.id, requests.c.edited_at, requests.c.body)
+        .where(requests.c.ref == ref, requests.c.state == RequestState.PENDING,
+               requests.c.requester_id == requester)
         .with_for_update()
     ).first()

@@ -7,7 +7,7 @@ return plain results; the Slack layer decides how to show them.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
@@ -97,14 +97,20 @@ def edit_request(
     """The requester's changed form for their pending request `ref`: checked like a new one
     (its own transaction id is not a clash), then put in its place, approvals cleared.
     `seen` is the request's last edit when this form was opened (None: none)."""
-    refusal = may_change(user_id, repo.get(ref), requesters, editing=True)
+    stored = repo.get(ref)
+    refusal = may_change(user_id, stored, requesters, editing=True)
     if refusal:
         return refusal
+    # A file input can't be filled in: an edit that attaches nothing keeps the files it had.
+    kept = stored.request.proof if stored and not form.proof else ()
     result = validate_request(
-        form, lookup=lookup, terms=terms, customer=customer,
+        form, lookup=lookup, customer=customer,
+        terms=replace(terms, require_proof=False) if kept else terms,
         payment_booked=lambda method, txn: repo.payment_booked(method, txn, besides=ref))
     if isinstance(result, dict):
         return Invalid(result)
+    if kept:
+        result = result.model_copy(update={"proof": kept})
     try:
         edited = edit(repo, ref, user_id, result, seen=seen,
                       approvals_needed=approvals_needed(result.amount_paid,

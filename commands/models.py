@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,6 +55,11 @@ class FormField(StrEnum):
     AMOUNT_PAID = "amount_paid"
     ORDER_STATUS = "order_status"
     NOTES = "notes"
+    PROOF = "proof"  # a file_input: files, not text
+
+
+# The fields a requester types (or picks) text into.
+TEXT_FIELDS: tuple[FormField, ...] = tuple(f for f in FormField if f is not FormField.PROOF)
 
 
 class RequestForm(BaseModel):
@@ -80,6 +86,20 @@ class RequestForm(BaseModel):
     amount_paid: str | None = None
     order_status: str | None = None
     notes: str | None = None
+    # The Payment proof input's file objects, as the submitted view state carries them.
+    proof: tuple[Any, ...] = ()
+
+
+class ProofFile(BaseModel):
+    """A Payment proof file as the request keeps it: Slack's file id, a name safe to show, its
+    type, and the permalink people open it with ("" when Slack gave none fit to link)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    mimetype: str
+    permalink: str = ""
 
 
 class Address(BaseModel):
@@ -176,6 +196,8 @@ class OrderRequest(BaseModel):
     # The BigCommerce customer found by email at submission (0: a guest); None for requests
     # stored before the customer travelled with the request.
     customer_id: int | None = None
+    # Empty for requests stored before the form took Payment proof.
+    proof: tuple[ProofFile, ...] = ()
 
     @property
     def figures(self) -> Figures:

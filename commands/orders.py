@@ -11,6 +11,7 @@ from typing import Any
 
 from commands.models import LineItem
 from commands.money import PricedLine, pin
+from commands.proof import proof_notes
 from commands.repository import StoredRequest
 
 
@@ -21,7 +22,9 @@ def order_body(stored: StoredRequest, *, customer_id: int, external_source: str)
     if phone:
         address["phone"] = phone
     note = f"Paid by {request.payment_method} ({request.transaction_id}); approved in Slack"
-    notes = f"{note}\n{request.notes}" if request.notes else note
+    # The proof's links after what was typed: staff open the payment from the order itself.
+    notes = "\n".join([note, *([request.notes] if request.notes else []),
+                       *proof_notes(request.proof)])
     pinned = pin([(item.quantity, item.unit_price) for item in request.items], request.figures)
     body: dict[str, Any] = {
         "status_id": request.status_id,

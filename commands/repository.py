@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, exists, insert, select, update
+from sqlalchemy import Connection, Engine, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from commands import migrations
@@ -23,6 +23,8 @@ from commands.bigcommerce_answers import Order
 from commands.database import check_in_time
 from commands.database import connect as connect  # where callers have always found it
 from commands.models import RELEASES_PAYMENT, OrderRequest, RequestState
+from commands.outbox import Outbox as Outbox  # where callers have always found it
+from commands.outbox import lane
 from commands.schema import audit_log, outbox, requests
 from commands.transaction_key import transaction_key
 
@@ -81,20 +83,6 @@ class Job:
     ref: str
     kind: str
     attempts: int
-
-
-class Outbox:
-    """Kinds of follow-up work, named in one place."""
-
-    POST_CARD = "post_card"
-    CREATE_ORDER = "create_order"
-    UPDATE_CARD = "update_card"
-    NOTIFY_REQUESTER = "notify_requester"
-    REFRESH_ORDER = "refresh_order"
-    POST_SHIPMENTS = "post_shipments"
-    CHECK_CARD_COPIES = "check_card_copies"
-    POST_REMINDER = "post_reminder"
-    BIGCOMMERCE = (CREATE_ORDER, REFRESH_ORDER)
 
 
 class Repository:
@@ -263,10 +251,12 @@ class Repository:
             won = conn.execute(update(requests)
                                .where(requests.c.ref == ref, requests.c.card_ts.is_(None))
                                .values(card_channel=channel, card_ts=ts, updated_at=self.clock())
-                               .returning(requests.c.id)).first()
+                               .returning(requests.c.id, requests.c.body)).first()
             if won:
                 self.audit(conn, ref, "slack", "card_adopted" if adopted else "card_posted",
                            {"channel": channel, "ts": ts})
+                if (won.body or {}).get("proof"):  # its thread exists now
+                    self.enqueue(conn, ref, Outbox.COPY_PROOF)
         return won is not None
 
     def _transition(
@@ -319,7 +309,7 @@ class Repository:
         # while a Slack job that keeps failing cannot hold back the BigCommerce order.
         first_of_its_request = ~exists().where(
             earlier.c.ref == outbox.c.ref, earlier.c.done_at.is_(None),
-            earlier.c.id < outbox.c.id, _lane(earlier.c.kind) == _lane(outbox.c.kind))
+            earlier.c.id < outbox.c.id, lane(earlier.c.kind) == lane(outbox.c.kind))
         free = (outbox.c.done_at.is_(None) & (outbox.c.run_after <= now)
                 & (outbox.c.claimed_until.is_(None) | (outbox.c.claimed_until < now))
                 & first_of_its_request)
@@ -360,13 +350,6 @@ class Repository:
             return [dict(r) for r in conn.execute(
                 select(outbox).where(outbox.c.done_at.is_(None)).order_by(outbox.c.id)
             ).mappings()]
-
-
-def _lane(kind: Any) -> Any:
-    """Jobs that talk to BigCommerce run in one lane per request; Slack jobs in another; the
-    delayed look for extra card copies in its own, so it never holds back a card update."""
-    return case((kind.in_(Outbox.BIGCOMMERCE), "bigcommerce"),
-                (kind == Outbox.CHECK_CARD_COPIES, "card_copies"), else_="slack")
 
 
 def new_ref() -> str:

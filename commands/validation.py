@@ -15,6 +15,7 @@ from commands.models import (
     AWAITING_FULFILLMENT,
     PAYMENT_METHODS,
     TARGET_STATUSES,
+    TEXT_FIELDS,
     Address,
     FormField,
     LineItem,
@@ -23,6 +24,7 @@ from commands.models import (
     TaxCharge,
 )
 from commands.order_lines import CatalogEntry, CatalogLookup, CatalogUnavailable, resolve_lines
+from commands.proof import check_proof
 from commands.transaction_key import KEY_LENGTH, transaction_key
 
 __all__ = ["DEFAULT_TERMS", "CatalogEntry", "CatalogLookup", "CatalogUnavailable", "FormTerms",
@@ -52,6 +54,7 @@ class FormTerms:
     tax_inclusive: bool = False  # /v2/store is_price_entered_with_tax
     # (channel id, name) of the active storefronts; with more than one the form asks which.
     storefronts: tuple[tuple[int, str], ...] = ()
+    require_proof: bool = False  # PAIDORDER_REQUIRE_PROOF
 
 
 DEFAULT_TERMS = FormTerms()
@@ -67,7 +70,7 @@ def validate_request(
     enough to be worth it, and is asked once for every SKU of the request.
     """
     errors: Errors = {}
-    text = {f: _clean(getattr(form, f.value)) for f in FormField}
+    text = {f: _clean(getattr(form, f.value)) for f in TEXT_FIELDS}
 
     _check_email(text[FormField.EMAIL], errors)
     for field, label in _REQUIRED_TEXT.items():
@@ -87,6 +90,9 @@ def validate_request(
     status_id = _check_status(text[FormField.ORDER_STATUS], errors)
     transaction_id = _check_transaction(text[FormField.TRANSACTION_ID], errors)
     notes = _check_notes(form.notes or "", errors)
+    proof, proof_problem = check_proof(form.proof, required=terms.require_proof)
+    if proof_problem:
+        errors[FormField.PROOF] = proof_problem
     lines, problems = parse_items(form.items or "", _price)
     if problems:
         errors[FormField.ITEMS] = _join(problems)
@@ -138,6 +144,7 @@ def validate_request(
         amount_paid=paid,
         status_id=status_id,
         notes=notes,
+        proof=proof,
     )
 
 

@@ -142,9 +142,10 @@ class SlackRequests:
                          "value": value, "action_ts": str(time.time())}],
         }
 
-    def submit(self, user: str, view: dict[str, Any], answers: dict[str, str | None],
+    def submit(self, user: str, view: dict[str, Any], answers: dict[str, Any],
                **send: Any) -> requests.Response:
-        """Submit `view` (as the bot opened it) with `answers` keyed by input block id."""
+        """Submit `view` (as the bot opened it) with `answers` keyed by input block id: text,
+        an option's value or label, or for a file_input the file objects picked in it."""
         state = {"values": _state_values(view, answers)}
         payload = {
             "type": "view_submission", "team": {"id": self.team_id, "domain": "demo"},
@@ -207,7 +208,7 @@ class SlackRequests:
                 "team_id": self.team_id}
 
 
-def _state_values(view: dict[str, Any], answers: dict[str, str | None]
+def _state_values(view: dict[str, Any], answers: dict[str, Any]
                   ) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {}
     for block in view.get("blocks", []):
@@ -219,8 +220,10 @@ def _state_values(view: dict[str, Any], answers: dict[str, str | None]
     return values
 
 
-def _element_state(element: dict[str, Any], answer: str | None) -> dict[str, Any]:
+def _element_state(element: dict[str, Any], answer: Any) -> dict[str, Any]:
     kind = element["type"]
+    if kind == "file_input":
+        return {"type": kind, "files": list(answer or [])}
     if kind in ("static_select", "external_select"):
         options = element.get("options", [])
         chosen = next((o for o in options if answer in (o["value"], o["text"]["text"])), None)

@@ -57,6 +57,7 @@ def register(app: App, services: Services, wake_worker: Callable[[], None]) -> N
                     # Only when the form showed the select: it was opened from what was known.
                     storefronts=(services.store_info.storefronts if asked.get("storefronts")
                                  else ()),
+                    require_proof=services.settings.paidorder_require_proof,
                 )
                 def customer_id(email: str) -> int:
                     return customer(email, budget=(time_left() or 0) - STORE_RESERVE)

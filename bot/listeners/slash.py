@@ -74,7 +74,8 @@ def _open_form(client: WebClient, command: dict[str, Any], respond: Respond,
         client.views_open(trigger_id=command["trigger_id"], view=request_modal(
             origin_channel=command.get("channel_id"),
             payment_methods=services.settings.payment_methods,
-            storefronts=services.store_info.storefronts))
+            storefronts=services.store_info.storefronts,
+            require_proof=services.settings.paidorder_require_proof))
     except Exception as exc:
         if trigger_spent(exc):
             # A retry or replay of a command whose form is already open: nothing to say.

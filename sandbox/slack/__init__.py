@@ -20,5 +20,7 @@ from sandbox.slack.blocks import render_blocks
 from sandbox.slack.files import UploadedFile
 from sandbox.slack.records import Call, Ephemeral, Message
 from sandbox.slack.standin import SlackStandIn
+from sandbox.slack.user_files import SAMPLE_PDF, SAMPLE_PNG
 
-__all__ = ["Call", "Ephemeral", "Message", "SlackStandIn", "UploadedFile", "render_blocks"]
+__all__ = ["SAMPLE_PDF", "SAMPLE_PNG", "Call", "Ephemeral", "Message", "SlackStandIn",
+           "UploadedFile", "render_blocks"]

@@ -16,7 +16,7 @@ HOLD_LIMIT = 60.0  # seconds a held call waits for its release at most
 
 # Scopes from the app manifest (§11); slack_sdk and Bolt read them from this header.
 OAUTH_SCOPES = ("commands,chat:write,chat:write.public,usergroups:read,channels:read,groups:read,"
-                "files:write,im:write,channels:history,groups:history")
+                "files:read,files:write,im:write,channels:history,groups:history")
 
 
 class _Dispatch(_Channels):

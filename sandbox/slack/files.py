@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from sandbox.slack.channels import _Channels
 from sandbox.slack.records import Call
@@ -37,6 +38,8 @@ class UploadedFile:
     content: bytes | None = None  # the bytes step 2 delivered
     title: str | None = None
     shared: list[dict[str, Any]] = field(default_factory=list)  # step 3: channel, ts, comment
+    user: str | None = None  # who uploaded it; None: the bot
+    mimetype: str | None = None  # as Slack detected it; None: from the file name
 
     @property
     def channel(self) -> str | None:
@@ -158,15 +161,26 @@ class _Files(_Channels):
         return cid
 
     def _file_json(self, upload: UploadedFile) -> dict:
+        user = upload.user or self.bot_user_id
+        # Slack's file URLs carry the name URL-encoded, whatever characters it has.
+        name = quote(upload.filename, safe="")
+        shares: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for share in upload.shared:
+            kind = "public" if share["channel"].startswith("C") else "private"
+            shares.setdefault(kind, {}).setdefault(share["channel"], []).append(
+                {"ts": share["ts"], "thread_ts": share["thread_ts"]})
         return {
-            "id": upload.id, "name": upload.filename, "title": upload.title,
+            "id": upload.id, "name": upload.filename, "title": upload.title or upload.filename,
             "size": len(upload.content or b""), "alt_txt": upload.alt_txt,
-            "mimetype": _mimetype(upload.filename), "created": int(time.time()),
-            "user": self.bot_user_id,
-            "url_private": f"{self.base_url}/files/{upload.id}/{upload.filename}",
-            "permalink": f"https://paidorder-demo.slack.com/files/{upload.id}",
+            "mimetype": upload.mimetype or _mimetype(upload.filename),
+            "filetype": _filetype(upload.filename, upload.mimetype), "created": int(time.time()),
+            "user": user,
+            "url_private": f"{self.base_url}/files/{upload.id}/{name}",
+            "url_private_download": f"{self.base_url}/files/{upload.id}/download/{name}",
+            "permalink": f"https://paidorder-demo.slack.com/files/{user}/{upload.id}/{name}",
             "channels": [s["channel"] for s in upload.shared if s["channel"].startswith("C")],
             "ims": [s["channel"] for s in upload.shared if s["channel"].startswith("D")],
+            "shares": shares,
         }
 
     # ----------------------------------------------------------------- step 2, the upload URL
@@ -196,18 +210,29 @@ class _Files(_Channels):
         comment = f" — {shared['initial_comment']}" if shared["initial_comment"] else ""
         alt = f" [{upload.alt_txt}]" if upload.alt_txt else ""
         where = shared["channel"]
+        thread = f" (in the thread of {shared['thread_ts']})" if shared.get("thread_ts") else ""
         if where in self._dms:
             user = self._dms[where]
             where = f"DM with {self.users[user]} ({user})" if user in self.users else user
         else:
             where = f"#{self._channel_name(where)}"
-        return [f"{where} · {self.bot_name} shared a file: {upload.title} "
+        return [f"{where}{thread} · {self.bot_name} shared a file: {upload.title} "
                 f"({upload.filename}, {len(upload.content or b'')} bytes){alt}{comment}"]
 
 
+_MIMETYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+              "gif": "image/gif", "pdf": "application/pdf", "csv": "text/csv",
+              "exe": "application/x-msdownload"}
+
+
+def _filetype(filename: str, mimetype: str | None = None) -> str:
+    """Slack's `filetype`: the extension it recognises, else what the content is, else
+    "binary"."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension in _MIMETYPES:
+        return extension
+    return next((kind for kind, mime in _MIMETYPES.items() if mime == mimetype), "binary")
+
+
 def _mimetype(filename: str) -> str:
-    if filename.lower().endswith(".png"):
-        return "image/png"
-    if filename.lower().endswith(".csv"):
-        return "text/csv"
-    return "application/octet-stream"
+    return _MIMETYPES.get(_filetype(filename), "application/octet-stream")

@@ -15,7 +15,7 @@ class _SlackError(Exception):
 
 @dataclass
 class _Reply:
-    payload: dict | str
+    payload: dict | str | bytes  # bytes: a file's content, served as its headers say
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -48,4 +48,6 @@ class _SlowAnswer:
 
 
 def _as_dict(reply: _Reply) -> dict:
+    if isinstance(reply.payload, bytes):
+        return {"bytes": len(reply.payload)}
     return reply.payload if isinstance(reply.payload, dict) else {"body": reply.payload}

@@ -48,6 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif url.path.startswith("/upload/"):
             reply = standin._serve_upload(url.path.removeprefix("/upload/"), body)
+        elif url.path.startswith("/files/") and self.command == "GET":
+            reply = standin._serve_file(url.path.removeprefix("/files/"), self.headers)
         else:
             reply = _Reply("not found", 404)
         try:
@@ -57,12 +59,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, reply: _Reply) -> None:
         is_json = isinstance(reply.payload, dict)
-        data = (json.dumps(reply.payload) if is_json else str(reply.payload)).encode()
+        if isinstance(reply.payload, bytes):
+            data = reply.payload
+        else:
+            data = (json.dumps(reply.payload) if is_json else str(reply.payload)).encode()
         self.send_response(reply.status)
         ctype = "application/json; charset=utf-8" if is_json else "text/plain; charset=utf-8"
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in reply.headers.items():
+        headers = {"Content-Type": ctype, **reply.headers, "Content-Length": str(len(data))}
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)

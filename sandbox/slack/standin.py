@@ -13,7 +13,6 @@ from typing import Any
 
 from sandbox.slack.channels import _is_top_level, _ResponseTarget, _Trigger
 from sandbox.slack.dispatch import _Dispatch
-from sandbox.slack.files import _Files
 from sandbox.slack.history import _History
 from sandbox.slack.home import _Home
 from sandbox.slack.methods import _Methods
@@ -21,10 +20,11 @@ from sandbox.slack.records import Call, Ephemeral, Message
 from sandbox.slack.replies import _Fault, _SlowAnswer
 from sandbox.slack.server import _Handler, _Server
 from sandbox.slack.transcript import _Transcript
+from sandbox.slack.user_files import _UserFiles
 from sandbox.slack.view_state import _ViewState
 
 
-class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files, _Home, _ViewState):
+class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _UserFiles, _Home, _ViewState):
     """A Slack Web API over HTTP on 127.0.0.1, with recorded calls and channel state."""
 
     def __init__(
@@ -85,6 +85,7 @@ class SlackStandIn(_Dispatch, _Methods, _History, _Transcript, _Files, _Home, _V
             "conversations.replies": self._conversations_replies,
         }
         self._init_files()
+        self._init_user_files()
         self._init_home()
 
     # ----------------------------------------------------------------- lifecycle

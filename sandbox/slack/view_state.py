@@ -43,6 +43,8 @@ def _initial(block: dict[str, Any]) -> dict[str, Any]:
     kind = element.get("type")
     if kind in ("static_select", "external_select"):
         return {"type": kind, "selected_option": element.get("initial_option")}
+    if kind == "file_input":  # it can't be prefilled: nothing picked yet
+        return {"type": kind, "files": []}
     return {"type": kind, "value": element.get("initial_value")}
 
 
@@ -66,6 +68,19 @@ class _ViewState:
                     values[block["block_id"]] = {action_id: {
                         "type": block["element"].get("type"),
                         "value": answers[block["block_id"]]}}
+
+    def attach(self, view_id: str, block_id: str, files: list[dict[str, Any]]) -> None:
+        """Pick `files` (file objects from `upload_as`) in the view's file_input `block_id`."""
+        with self._cond:
+            view = self._open_views.get(view_id)
+            if view is None:
+                raise _SlackError("not_found")
+            block = next(b for b in _inputs(view) if b["block_id"] == block_id)
+            if block["element"].get("type") != "file_input":
+                raise ValueError(f"{block_id} is not a file_input")
+            values = view.setdefault("state", {"values": {}})["values"]
+            values[block_id] = {block["element"]["action_id"]: {"type": "file_input",
+                                                                "files": list(files)}}
 
     def open_view(self, view_id: str) -> dict[str, Any]:
         """The view as Slack holds it now: blocks, hash and what has been typed."""

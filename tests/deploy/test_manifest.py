@@ -21,6 +21,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_info": {"channels:read", "groups:read"},  # public and private channels
     "conversations_open": {"im:write"},
     "files_upload_v2": {"files:write"},
+    "files_info": {"files:read"},
+    "files_list": {"files:read"},
     "conversations_history": {"channels:history", "groups:history"},
     "conversations_replies": {"channels:history", "groups:history"},
     "views_open": set(),

@@ -188,13 +188,13 @@ def test_summary_channel_defaults_to_the_approval_channel(env: pytest.MonkeyPatc
     assert load().summary_channel == "C0SUMMARY"
 
 
-def test_requiring_proof_is_refused_until_the_form_can_take_one(env: pytest.MonkeyPatch) -> None:
-    """Not silently ignored: payments would be booked without the proof the admin asked for."""
-    assert problem(env, PAIDORDER_REQUIRE_PROOF="1") == (
-        "PAIDORDER_REQUIRE_PROOF asks for a Payment proof on every request, but this version's "
-        "form has no Payment proof input yet; unset it to start.")
+def test_requiring_proof_makes_the_payment_proof_required(env: pytest.MonkeyPatch) -> None:
+    assert load().paidorder_require_proof is False
+    env.setenv("PAIDORDER_REQUIRE_PROOF", "1")
+    assert load().paidorder_require_proof is True
     env.setenv("PAIDORDER_REQUIRE_PROOF", "0")
     assert load().paidorder_require_proof is False
+    assert "PAIDORDER_REQUIRE_PROOF" in problem(env, PAIDORDER_REQUIRE_PROOF="sometimes")
 
 
 def test_the_second_approval_threshold_is_unset_by_default(env: pytest.MonkeyPatch) -> None:

@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.form_text import odd_character
-from commands.models import FormField, OrderRequest, RequestForm
+from commands.models import TEXT_FIELDS, OrderRequest, RequestForm
 from commands.transaction_key import transaction_key
 from commands.validation import CatalogEntry, validate_request
 from tests.unit.test_validation import CATALOG, GOOD
 
-FIELDS = {f.value for f in FormField}
+FIELDS = {f.value for f in TEXT_FIELDS}
 
 nasty_text = st.one_of(
     st.none(),
@@ -78,7 +78,7 @@ def check_accepted(request: OrderRequest) -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.fixed_dictionaries({f.value: nasty_text for f in FormField}))
+@given(st.fixed_dictionaries({f.value: nasty_text for f in TEXT_FIELDS}))
 def test_any_text_in_every_field(answers: dict[str, str | None]) -> None:
     check(RequestForm(**answers))
 
