@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 
 from commands.repository import Repository
-from commands.schema import audit_log, requests
+from commands.schema import approvals, audit_log, requests
 from commands.summary import day_bounds
 
 MAX_DAYS = 366
@@ -139,12 +139,13 @@ def recorded_orders(repo: Repository, span: DateRange, tz: ZoneInfo) -> list[lis
                                      audit_log.c.action.in_(RECORDED)))
                 .where(audit_log.c.at >= start, audit_log.c.at < end)
                 .order_by(audit_log.c.at, audit_log.c.id))
-    approved = (select(audit_log.c.ref, audit_log.c.actor)
-                .where(audit_log.c.action == "approved",
-                       audit_log.c.ref.in_(select(audit_log.c.ref).where(
-                           audit_log.c.action.in_(RECORDED),
-                           audit_log.c.at >= start, audit_log.c.at < end)))
-                .order_by(audit_log.c.id))
+    # The approvals that stand: an edit clears the ones given before it (the audit log keeps
+    # them as history), so the approvals table, not the log, says who approved the order.
+    approved = (select(approvals.c.ref, approvals.c.approver)
+                .where(approvals.c.ref.in_(select(audit_log.c.ref).where(
+                    audit_log.c.action.in_(RECORDED),
+                    audit_log.c.at >= start, audit_log.c.at < end)))
+                .order_by(approvals.c.ref, approvals.c.position))
     with repo.engine.connect() as conn:
         approvers: dict[str, list[str]] = defaultdict(list)
         for ref, actor in conn.execute(approved):

@@ -3,7 +3,8 @@
 Read back by commands/validation.py, the answers ask for the same request. Catalog lines carry
 their unit price explicitly (`SKU x QTY @ PRICE`): fixing an address must not reprice a line
 because the catalog changed since the request was made; the card still shows the catalog price
-beside a price that differs from it.
+beside a price that differs from it. Only when that would not fit the Items input does a line
+at its catalog price go without it, and a quantity of one unwritten (the way it was typed).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def form_of(request: OrderRequest) -> RequestForm:
         last_name=address.last_name, phone=address.phone or None, street=address.street_1,
         city=address.city, state=address.state, zip=address.zip,
         country=address.country_iso2,
-        items="\n".join(item_text(item) for item in request.items),
+        items=_items(request),
         shipping_cost=_amount(request.shipping_cost),
         discount=_amount(request.discount) if request.discount else None,
         tax=_tax(request),
@@ -31,15 +32,29 @@ def form_of(request: OrderRequest) -> RequestForm:
     )
 
 
-def item_text(item: LineItem) -> str:
-    """One line in the Items grammar (commands/items.py)."""
+ITEMS_LIMIT = 3000  # the Items input's max_length
+
+
+def _items(request: OrderRequest) -> str:
+    explicit = "\n".join(item_text(item) for item in request.items)
+    if len(explicit) <= ITEMS_LIMIT:
+        return explicit
+    return "\n".join(item_text(item, short=True) for item in request.items)
+
+
+def item_text(item: LineItem, *, short: bool = False) -> str:
+    """One line in the Items grammar (commands/items.py); `short` leaves out what reads back
+    the same without it: a quantity of one, and the price of a line at its catalog price."""
     price = f" @ {_amount(item.unit_price)}"
     if item.custom:
         return f'"{item.name}" x {item.quantity}{price}'
+    if short and not item.negotiated and item.catalog_price is not None:
+        price = ""
+    quantity = "" if short and item.quantity == 1 else f" x {item.quantity}"
     options = ""
     if item.options:
         options = " {" + "; ".join(f"{o.name}: {o.label}" for o in item.options) + "}"
-    return f"{item.sku} x {item.quantity}{price}{options}"
+    return f"{item.sku}{quantity}{price}{options}"
 
 
 def _tax(request: OrderRequest) -> str | None:

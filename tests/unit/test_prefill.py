@@ -75,3 +75,13 @@ def test_an_answer_longer_than_its_input_is_named() -> None:
     view = request_modal(origin_channel=None, editing="PO-AB",
                          answers=RequestForm(items="X x 1\n" * 600))
     assert overlong_input(view) == "Items"
+
+
+def test_a_long_request_is_written_the_short_way_and_still_reads_back_the_same() -> None:
+    # 100 lines the form took (under 3,000 characters), too long with every price written out.
+    typed = "\n".join(f"BOTTLE-ENG {{Engraving: {n:03}}}" for n in range(100))
+    request = validated(RequestForm(**{**BASE, "items": typed, "amount_paid": "2505.00"}))
+    answers = form_of(request)
+    assert answers.items is not None and len(answers.items) <= 3000
+    assert answers.items.splitlines()[0] == "BOTTLE-ENG {Engraving: 000}"
+    assert validated(answers) == request
