@@ -88,11 +88,11 @@ def _proof_blocks(proof: tuple[ProofFile, ...]) -> list[Block]:
 
 def _proof_link(file: ProofFile) -> str:
     name = escape(clip(file.name, 100))
-    if not file.permalink:
+    if not file.link:
         return f":paperclip: {name}"
     # Slack ends a link's url at its first "|": one in the name could only confuse the text,
     # so it shows as a look-alike bar.
-    return f":paperclip: <{file.permalink}|{name.replace('|', '∣')}>"
+    return f":paperclip: <{file.link}|{name.replace('|', '∣')}>"
 
 
 def approvals_so_far(stored: StoredRequest) -> str:

@@ -23,6 +23,7 @@ from bot.slack_posts import CLOCK_MARGIN, CardNotPostedYet, Tag, posted_copies, 
 from bot.text import escape
 from commands.models import ProofFile
 from commands.proof import MAX_PROOF_BYTES
+from commands.proof_links import remember_shared_copy
 from commands.repository import StoredRequest
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,10 @@ def copy_proof(services: Services, stored: StoredRequest) -> None:
         tried = tries(services.repo, stored.ref, COPY_TRIED, file=file.id)
         earlier = tried and _earlier_copy(services, stored, title, since=tried[0])
         if earlier:
-            services.repo.record_event(stored.ref, "slack", COPIED,
-                                       {"file": file.id, "copy": earlier, "adopted": True})
+            services.repo.record_event(stored.ref, "slack", COPIED, {
+                "file": file.id, "copy": str(earlier.get("id")), "adopted": True})
+            remember_shared_copy(services.repo, stored.ref, file.id,
+                                 str(earlier.get("permalink") or ""))
             continue
         try:
             content = fetch(services, file)
@@ -78,8 +81,11 @@ def copy_proof(services: Services, stored: StoredRequest) -> None:
                 raise
             _say_not_copied(services, stored, file, _refusal(exc, "files:write"))
             continue
+        copy = answer.get("file") or {}
         services.repo.record_event(stored.ref, "slack", COPIED, {
-            "file": file.id, "copy": str((answer.get("file") or {}).get("id"))})
+            "file": file.id, "copy": str(copy.get("id"))})
+        remember_shared_copy(services.repo, stored.ref, file.id,
+                             str(copy.get("permalink") or ""))
 
 
 def copy_title(number: int, count: int, name: str) -> str:
@@ -138,15 +144,15 @@ def _bounded(answer: requests.Response) -> bytes:
 
 
 def _earlier_copy(services: Services, stored: StoredRequest, title: str, *,
-                  since: datetime) -> str | None:
-    """The id of a copy an earlier try left in the card's thread, if Slack has one."""
+                  since: datetime) -> dict[str, Any] | None:
+    """The copy an earlier try left in the card's thread, if Slack has one."""
     oldest = f"{int((since - CLOCK_MARGIN).timestamp())}"
     for page in range(1, LIST_PAGES + 1):
         listed = services.slack.files_list(channel=stored.card_channel, ts_from=oldest,
                                            page=page)
         for found in listed.get("files") or []:
             if found.get("title") == title and _in_thread(found, stored):
-                return str(found.get("id"))
+                return found
         if page >= int((listed.get("paging") or {}).get("pages") or 1):
             break
     return None

@@ -42,6 +42,7 @@ def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
             return None
         if before.edited_at != seen:
             raise EditedSince(ref)
+        request = _keeping_shared_links(request, before.body)
         cleared = approvers_of(conn, ref)
         conn.execute(delete(approvals).where(approvals.c.ref == ref))
         row = conn.execute(
@@ -87,6 +88,15 @@ def cancel(repo: Repository, ref: str, requester: str) -> StoredRequest | None:
         repo.audit(conn, ref, requester, "cancelled", {"approvals_given": list(given)})
         repo.enqueue(conn, ref, Outbox.UPDATE_CARD)
         return stored_from_row(row, given)
+
+
+def _keeping_shared_links(request: OrderRequest, before: Any) -> OrderRequest:
+    """`request` with the thread copies' links the stored version knew for the same files (a
+    copy may have been linked after the edit form read the request)."""
+    known = {f.id: f.shared_link for f in OrderRequest.model_validate(before).proof}
+    proof = tuple(f.model_copy(update={"shared_link": known[f.id]})
+                  if not f.shared_link and known.get(f.id) else f for f in request.proof)
+    return request if proof == request.proof else request.model_copy(update={"proof": proof})
 
 
 def _pending(conn: Connection, ref: str, requester: str) -> Any:

@@ -100,6 +100,14 @@ class ProofFile(BaseModel):
     name: str
     mimetype: str
     permalink: str = ""
+    # The bot's copy in the card's thread, once made: the requester's own upload stays private
+    # to them, the copy is open to everyone in the approval channel.
+    shared_link: str = ""
+
+    @property
+    def link(self) -> str:
+        """The link to show people: the shared copy, else the upload itself."""
+        return self.shared_link or self.permalink
 
 
 class Address(BaseModel):

@@ -53,7 +53,7 @@ def check_proof(files: Sequence[Any], *, required: bool
         if _size(raw.get("size")) > MAX_PROOF_BYTES:
             return (), f"{shown} is larger than 20 MB; attach a smaller copy."
         kept.append(ProofFile(id=file_id, name=name, mimetype=mimetype,
-                              permalink=_permalink(raw.get("permalink"))))
+                              permalink=fit_link(raw.get("permalink"))))
     return tuple(kept), None
 
 
@@ -76,7 +76,7 @@ def safe_name(name: str) -> str:
     return shown or "file"
 
 
-def _permalink(value: Any) -> str:
+def fit_link(value: Any) -> str:
     """Slack's permalink when it is a plain https URL that can sit inside a link; else ""."""
     link = str(value or "")
     if (link.startswith("https://") and len(link) <= MAX_PERMALINK and link.isascii()
@@ -87,5 +87,5 @@ def _permalink(value: Any) -> str:
 
 def proof_notes(proof: Sequence[ProofFile]) -> list[str]:
     """One staff-notes line per file: its name and, when known, its link."""
-    return [f"Payment proof: {f.name} <{f.permalink}>" if f.permalink
+    return [f"Payment proof: {f.name} <{f.link}>" if f.link
             else f"Payment proof: {f.name}" for f in proof]

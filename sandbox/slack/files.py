@@ -75,6 +75,12 @@ class _Files(_Channels):
         with self._cond:
             return [f for f in self._uploads.values() if f.shared]
 
+    def file_info(self, file_id: str) -> dict:
+        """The file as `files.info` describes it (its permalink, shares, …), for tests."""
+        with self._cond:
+            upload = next(f for f in self._uploads.values() if f.id == file_id)
+            return self._file_json(upload)
+
     def uploaded_to(self, channel: str) -> list[UploadedFile]:
         return [f for f in self.files if any(s["channel"] == channel for s in f.shared)]
 

@@ -92,12 +92,19 @@ def test_proof_is_linked_on_the_card_copied_into_its_thread_and_in_the_staff_not
     assert all(c.token == bot.settings.slack_bot_token.get_secret_value()
                for c in slack.downloads())
 
+    # Once copied, the card links the copies: the uploads are private to the requester.
+    shared = [slack.file_info(c.id)["permalink"] for c in copies]
+    assert shared[0] != receipt["permalink"]
+    wait_card(slack, card["ts"], f"<{shared[1]}|photo.png>")
+    assert f"<{shared[0]}|bank receipt.pdf>" in render_blocks(
+        slack.message(APPROVALS, card["ts"]).blocks)
+
     player.click(APPROVER, APPROVALS, card, ids.APPROVE, card["ref"])
     wait_card(slack, card["ts"], "Status:")
     [order] = bot.services.bigcommerce.get_many("/v2/orders")
     notes = order["staff_notes"].splitlines()
-    assert notes[-2:] == [f"Payment proof: bank receipt.pdf <{receipt['permalink']}>",
-                          f"Payment proof: photo.png <{photo['permalink']}>"]
+    assert notes[-2:] == [f"Payment proof: bank receipt.pdf <{shared[0]}>",
+                          f"Payment proof: photo.png <{shared[1]}>"]
     # The approved card still names the files.
     assert "bank receipt.pdf" in render_blocks(slack.message(APPROVALS, card["ts"]).blocks)
 
@@ -248,6 +255,8 @@ def test_an_edit_that_attaches_nothing_keeps_the_proof_and_new_files_replace_it(
     submit_with(player, slack, [receipt])
     card = posted_card(slack)
     wait_until(lambda: len(thread_copies(slack, card["ts"])) == 1, "the first copy")
+    shared = slack.file_info(thread_copies(slack, card["ts"])[0].id)["permalink"]
+    wait_card(slack, card["ts"], f"<{shared}|receipt.pdf>")
 
     view = edit_form(player, slack, card)
     block = next(b for b in view["blocks"] if b.get("block_id") == "proof")
@@ -255,7 +264,7 @@ def test_an_edit_that_attaches_nothing_keeps_the_proof_and_new_files_replace_it(
     answer = player.submit(REQUESTER, view, {"notes": "Edited once"})
     assert answer.status_code == 200 and not answer.content, answer.text
     shown = wait_card(slack, card["ts"], "Edited once")
-    assert f"<{receipt['permalink']}|receipt.pdf>" in shown
+    assert f"<{shared}|receipt.pdf>" in shown  # kept, with its copy's link
     assert bot.services.repo.get(card["ref"]).request.proof[0].id == receipt["id"]
 
     photo = slack.upload_as(REQUESTER, "photo.png", SAMPLE_PNG)
