@@ -35,6 +35,10 @@ COPY_TRIED = "proof_copy_attempted"
 COPIED = "proof_copied"
 NOTE_TRIED = "proof_note_attempted"
 NOT_COPIED = "proof_not_copied"
+FETCH_FAILED = "proof_fetch_failed"
+# A download that broke off or met a server error may work the next time: this many tries per
+# file (the outbox's backoff between them) before the thread is told it could not be copied.
+FETCH_TRIES = 3
 # Slack's answers that may go away by themselves; any other refusal stays, so trying again
 # would only repeat it.
 PASSING = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
@@ -43,6 +47,10 @@ PASSING = frozenset({"ratelimited", "internal_error", "fatal_error", "service_un
 
 class NotFetched(Exception):
     """Why a proof file could not be fetched, in words for the thread."""
+
+
+class NotFetchedYet(NotFetched):
+    """A failure that may pass: a server error or a download that broke off."""
 
 
 def copy_proof(services: Services, stored: StoredRequest) -> None:
@@ -68,6 +76,13 @@ def copy_proof(services: Services, stored: StoredRequest) -> None:
             continue
         try:
             content = fetch(services, file)
+        except NotFetchedYet as why:
+            if len(tries(services.repo, stored.ref, FETCH_FAILED, file=file.id)) + 1 < FETCH_TRIES:
+                services.repo.record_event(stored.ref, "slack", FETCH_FAILED,
+                                           {"file": file.id, "why": str(why)})
+                raise  # the outbox tries the job again after its backoff
+            _say_not_copied(services, stored, file, str(why))
+            continue
         except NotFetched as why:
             _say_not_copied(services, stored, file, str(why))
             continue
@@ -109,6 +124,8 @@ def fetch(services: Services, file: ProofFile) -> bytes:
     try:
         with requests.get(url, headers={"Authorization": f"Bearer {token}"}, stream=True,
                           timeout=DOWNLOAD_TIMEOUT) as answer:
+            if answer.status_code >= 500:
+                raise NotFetchedYet(f"Slack answered HTTP {answer.status_code}")
             if answer.status_code != 200:
                 raise NotFetched(f"Slack answered HTTP {answer.status_code}")
             # Slack answers a request it doesn't accept with its sign-in page, status 200.
@@ -117,7 +134,7 @@ def fetch(services: Services, file: ProofFile) -> bytes:
             return _bounded(answer)
     except requests.RequestException as exc:
         log.info("could not fetch proof file %s: %s", file.id, type(exc).__name__)
-        raise NotFetched("the download did not finish") from exc
+        raise NotFetchedYet("the download did not finish") from exc
 
 
 def passing(exc: SlackApiError) -> bool:

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import text
 
 from bot import ids
+from bot.proof_copies import FETCH_TRIES
 from bot.runtime import Bot
 from sandbox.bigcommerce import SandboxServer
 from sandbox.slack import SAMPLE_PDF, SAMPLE_PNG, SlackStandIn, render_blocks
@@ -185,18 +186,31 @@ def test_hostile_file_names_keep_the_card_valid_and_literal(bot: Bot,
     wait_until(lambda: len(thread_copies(slack, card["ts"])) == 5, "every copy in the thread")
 
 
+def test_a_download_that_fails_once_is_tried_again(bot: Bot, slack: SlackStandIn) -> None:
+    player = player_for(bot, slack)
+    receipt = slack.upload_as(REQUESTER, "receipt.pdf", SAMPLE_PDF)
+    slack.fail_next("download", status=503)
+
+    submit_with(player, slack, [receipt])
+    card = posted_card(slack)
+
+    wait_until(lambda: thread_copies(slack, card["ts"]), "the copy, on the second try")
+    assert slack.thread(APPROVALS, card["ts"]) == []  # no sentence about a passing failure
+    assert len(slack.downloads()) == 2
+
+
 def test_a_file_that_cannot_be_fetched_gets_one_sentence_in_the_thread(
         bot: Bot, slack: SlackStandIn) -> None:
     player = player_for(bot, slack)
     receipt = slack.upload_as(REQUESTER, "receipt.pdf", SAMPLE_PDF)
     photo = slack.upload_as(REQUESTER, "photo.png", SAMPLE_PNG)
-    slack.fail_next("download", status=500)
+    slack.fail_next("download", status=500, times=FETCH_TRIES)
 
     submit_with(player, slack, [receipt, photo])
     card = posted_card(slack)
 
     wait_until(lambda: thread_copies(slack, card["ts"]) and slack.thread(APPROVALS, card["ts"]),
-               "the copy and the sentence")
+               "the copy and the sentence", timeout=30)
     time.sleep(0.5)  # nothing more arrives
     [sentence] = slack.thread(APPROVALS, card["ts"])
     assert "receipt.pdf could not be copied into this thread" in sentence.text
