@@ -6,12 +6,13 @@ failure, shipment) is the same idempotent `chat.update`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from bot import ids
 from bot.text import clip, code, escape, money
+from commands.changes import read_version, version_text
 from commands.durations import spoken_duration
 from commands.models import TARGET_STATUSES, LineItem, ProofFile, RequestState
 from commands.repository import StoredRequest
@@ -186,11 +187,11 @@ def _state_blocks(stored: StoredRequest, control_panel_url: str | None) -> list[
                 f"{stored.edited_at:%Y-%m-%d %H:%M} UTC>; approvals start again.")]}]
         value = button_value(stored)
         return [*edited, {"type": "actions", "block_id": ids.DECISION_BLOCK, "elements": [
-            _button(ids.APPROVE, "Approve", value, style="primary"),
-            _button(ids.REJECT, "Reject", value, style="danger"),
+            button(ids.APPROVE, "Approve", value, style="primary"),
+            button(ids.REJECT, "Reject", value, style="danger"),
             # Anyone can see these; only the requester may use them (commands/permissions.py).
-            _button(ids.EDIT, "Edit", value),
-            {**_button(ids.CANCEL, "Cancel", value), "confirm": {
+            button(ids.EDIT, "Edit", value),
+            {**button(ids.CANCEL, "Cancel", value), "confirm": {
                 "title": {"type": "plain_text", "text": "Cancel this request?"},
                 "text": {"type": "plain_text", "text": (
                     f"{stored.ref} ends without an order and its transaction id is free "
@@ -206,22 +207,17 @@ def button_value(stored: StoredRequest) -> str:
     """What a button on the card (or the Home) carries: the request, and the version of it
     that was drawn — its last edit — so an Approve clicked on a card drawn before an edit
     approves nothing (commands/approvals.py `count_approval`)."""
-    if stored.edited_at is None:
-        return stored.ref
-    return f"{stored.ref}@{stored.edited_at.isoformat()}"
+    version = version_text(stored.edited_at)
+    return f"{stored.ref}@{version}" if version else stored.ref
 
 
 def clicked(value: str) -> tuple[str, datetime | None]:
-    """The request reference and the version a button's `value` names; a version that can't
-    be read names no edit, which a request that was edited refuses."""
+    """The request reference and the version a button's `value` names."""
     ref, _, version = str(value or "").partition("@")
-    try:
-        return ref, datetime.fromisoformat(version) if version else None
-    except ValueError:
-        return ref, datetime.min.replace(tzinfo=UTC)
+    return ref, read_version(version)
 
 
-def _button(action_id: str, text: str, value: str, *, style: str | None = None) -> Block:
+def button(action_id: str, text: str, value: str, *, style: str | None = None) -> Block:
     button: Block = {"type": "button", "action_id": action_id,
                      "text": {"type": "plain_text", "text": text}, "value": value}
     if style:

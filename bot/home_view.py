@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import ids
-from bot.cards import button_value
+from bot.cards import button, button_value
 from bot.text import clip, escape, money
 from commands.app_home import HomeContent
 from commands.repository import StoredRequest
@@ -65,12 +65,8 @@ def _decision_buttons(stored: StoredRequest) -> Block:
     # has to be unique within the view.
     return {"type": "actions", "block_id": f"{ids.HOME_DECISION_BLOCK}:{stored.ref}",
             "elements": [
-                {"type": "button", "action_id": ids.APPROVE, "style": "primary",
-                 "text": {"type": "plain_text", "text": "Approve"},
-                 "value": button_value(stored)},
-                {"type": "button", "action_id": ids.REJECT, "style": "danger",
-                 "text": {"type": "plain_text", "text": "Reject"},
-                 "value": button_value(stored)},
+                button(ids.APPROVE, "Approve", button_value(stored), style="primary"),
+                button(ids.REJECT, "Reject", button_value(stored), style="danger"),
             ]}
 
 

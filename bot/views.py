@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import ids
+from commands.changes import read_version, version_text
 from commands.models import PAYMENT_METHODS, TARGET_STATUSES, FormField, RequestForm
 from commands.proof import MAX_PROOF_FILES, PROOF_FILETYPES
 
@@ -98,7 +99,7 @@ def request_modal(*, origin_channel: str | None,
     about: dict[str, Any] = {"channel": origin_channel, "storefronts": len(storefronts) > 1}
     if editing:
         about["edit"] = editing
-        about["seen"] = edited_at.isoformat() if edited_at else None
+        about["seen"] = version_text(edited_at)
         blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"Editing *{editing}*. Saving updates its card and clears any approval given so "
             "far.")}]}, *_filled(blocks, answers or RequestForm())]
@@ -230,10 +231,7 @@ def _answer(state: dict[str, Any]) -> str | None:
 
 def seen_edit(about: dict[str, Any]) -> datetime | None:
     """The request's last edit as an edit form's metadata recorded it; None: not edited."""
-    try:
-        return datetime.fromisoformat(str(about["seen"])) if about.get("seen") else None
-    except ValueError:
-        return None
+    return read_version(str(about.get("seen") or ""))
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:

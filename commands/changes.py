@@ -8,7 +8,7 @@ exactly one outcome. Each writes its audit line and card update in the same tran
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
@@ -20,10 +20,25 @@ from commands.repository import (
     Repository,
     StoredRequest,
     booking,
+    request_columns,
+    request_facts,
     stored_from_row,
 )
 from commands.schema import approvals, requests
-from commands.transaction_key import transaction_key
+
+
+def version_text(edited_at: datetime | None) -> str:
+    """A request's version as a button or a form carries it: its last edit ("" for none)."""
+    return edited_at.isoformat() if edited_at else ""
+
+
+def read_version(text: str) -> datetime | None:
+    """The version `version_text` wrote (None: not edited). Text that is not one names a
+    version no request has, so whatever it came with is refused as out of date."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
@@ -47,19 +62,11 @@ def edit(repo: Repository, ref: str, requester: str, request: OrderRequest, *,
         conn.execute(delete(approvals).where(approvals.c.ref == ref))
         row = conn.execute(
             update(requests).where(requests.c.ref == ref).values(
-                payment_method=request.payment_method,
-                transaction_key=transaction_key(request.transaction_id),
-                amount_paid=request.amount_paid, catalog_total=request.total,
-                body=request.model_dump(mode="json"), approvals_needed=approvals_needed,
-                edited_at=now, updated_at=now,
+                edited_at=now, updated_at=now, **request_columns(request, approvals_needed),
             ).returning(*requests.c)
         ).mappings().one()
         repo.audit(conn, ref, requester, "edited", {
-            "payment_method": request.payment_method,
-            "transaction_id": request.transaction_id,
-            "amount_paid": str(request.amount_paid),
-            "total": str(request.total),
-            "approvals_needed": approvals_needed,
+            **request_facts(request, approvals_needed),
             "approvals_cleared": list(cleared),
             # What the request said before, so the record keeps what a cleared approval was
             # given for (the request's row now holds only the new version).

@@ -130,21 +130,11 @@ class Repository:
             # a stored request as not stored.
             row = conn.execute(insert(requests).values(
                 ref=ref, state=RequestState.PENDING, requester_id=requester_id,
-                origin_channel=origin_channel, payment_method=request.payment_method,
-                transaction_key=transaction_key(request.transaction_id),
-                amount_paid=request.amount_paid,
-                # The column keeps its first name; it holds the card's total.
-                catalog_total=request.total,
-                currency=currency, body=request.model_dump(mode="json"),
-                approvals_needed=approvals_needed, created_at=now, updated_at=now,
+                origin_channel=origin_channel, currency=currency, created_at=now,
+                updated_at=now, **request_columns(request, approvals_needed),
             ).returning(*requests.c)).mappings().one()
-            self.audit(conn, ref, requester_id, "submitted", {
-                "payment_method": request.payment_method,
-                "transaction_id": request.transaction_id,
-                "amount_paid": str(request.amount_paid),
-                "total": str(request.total),
-                "approvals_needed": approvals_needed,
-            })
+            self.audit(conn, ref, requester_id, "submitted",
+                       request_facts(request, approvals_needed))
             self.enqueue(conn, ref, Outbox.POST_CARD)
         return stored_from_row(row)
 
@@ -350,6 +340,23 @@ class Repository:
             return [dict(r) for r in conn.execute(
                 select(outbox).where(outbox.c.done_at.is_(None)).order_by(outbox.c.id)
             ).mappings()]
+
+
+def request_columns(request: OrderRequest, approvals_needed: int) -> dict[str, Any]:
+    """The row's columns that come from what the request asks (on submission and on Edit)."""
+    return dict(payment_method=request.payment_method,
+                transaction_key=transaction_key(request.transaction_id),
+                # The column keeps its first name; it holds the card's total.
+                amount_paid=request.amount_paid, catalog_total=request.total,
+                body=request.model_dump(mode="json"), approvals_needed=approvals_needed)
+
+
+def request_facts(request: OrderRequest, approvals_needed: int) -> dict[str, Any]:
+    """What the audit line of a submission or an edit says the request asks."""
+    return {"payment_method": request.payment_method,
+            "transaction_id": request.transaction_id,
+            "amount_paid": str(request.amount_paid), "total": str(request.total),
+            "approvals_needed": approvals_needed}
 
 
 def new_ref() -> str:
