@@ -26,6 +26,11 @@ def test_a_full_approval_leaves_the_whole_story_in_the_audit_log(
     bot: Bot, player: SlackRequests, slack: SlackStandIn, store: SandboxServer
 ) -> None:
     card = submit_request(player, slack)
+    # The card is in Slack once chat.postMessage answers; the bot records it a moment later.
+    # The story below has the approval after that record, so click once it is there.
+    wait_until(lambda: any(line["action"] == "card_posted"
+                           for line in bot.services.repo.audit_trail(ref=card["ref"])),
+               "the card recorded")
     player.click(APPROVER, APPROVALS, card, ids.APPROVE, card["ref"])
     # The approval is written after the ack: an empty outbox right now proves nothing.
     wait_until(lambda: orders_in(store), "the order", timeout=30)
